@@ -1,0 +1,89 @@
+# muqir — build, test, demo, install. See README.md.
+#
+#   make            build build/muqir (installs missing Debian packages first)
+#   make test       unit + end-to-end tests, then again under ASan/UBSan
+#   make demo       render scripts/demo.yaml to out/demo.wav and play it if a device exists
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+SAN     ?=
+
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+               -Wshadow -Wstrict-prototypes -Wvla -O2 -g -MMD -MP
+ifeq ($(SAN),1)
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN       := -fsanitize=address,undefined
+endif
+# Evaluated when a recipe runs, i.e. after the dependency check below.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+DATADIR_DEF = -DMQ_DATADIR='"$(PREFIX)/share/muqir"'
+
+LIB_SRC  := $(sort $(filter-out engine/cli/%,$(wildcard engine/*/*.c)))
+CLI_SRC  := $(sort $(wildcard engine/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon
+
+all: $(BUILD)/muqir $(TEST_BIN)
+
+# Installs missing packages only when pkg-config cannot find one of them.
+$(BUILD)/.deps:
+	@pkg-config --exists $(PKGS) || tools/install-deps
+	@mkdir -p $(BUILD) && touch $@
+
+deps: $(BUILD)/.deps
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(DATADIR_DEF) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libmuqir.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/muqir: $(CLI_OBJ) $(BUILD)/libmuqir.a
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmuqir.a $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuqir.a tests/unit/mq_test.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Iengine $(LDSAN) $(LDFLAGS) -o $@ $< $(BUILD)/libmuqir.a $(PKG_LIBS)
+
+# The suite runs twice: the normal build, then the same tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer; tests/run prints the totals.
+test: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
+	@tests/run build build/asan
+
+test-plain: all
+	@tests/run build
+
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
+	@tests/run build/asan
+
+demo: all
+	@tools/demo
+
+bench: all
+	@tools/bench
+
+bench-reading: all
+	@tools/bench-reading
+
+install: $(BUILD)/muqir
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/muqir/voices
+	install -m 755 $(BUILD)/muqir $(DESTDIR)$(PREFIX)/bin/muqir
+	cp -R voices/. $(DESTDIR)$(PREFIX)/share/muqir/voices/
+
+clean:
+	rm -rf build out
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
