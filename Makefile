@@ -10,6 +10,8 @@ PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
 SAN     ?=
+V       ?=
+Q       := $(if $(V),,@)
 
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
                -Wshadow -Wstrict-prototypes -Wvla -O2 -g -MMD -MP
@@ -42,18 +44,21 @@ deps: $(BUILD)/.deps
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(DATADIR_DEF) $(CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(DATADIR_DEF) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libmuqir.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/muqir: $(CLI_OBJ) $(BUILD)/libmuqir.a
-	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmuqir.a $(PKG_LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libmuqir.a $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuqir.a tests/unit/mq_test.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Iengine $(LDSAN) $(LDFLAGS) -o $@ $< $(BUILD)/libmuqir.a $(PKG_LIBS)
+	@$(if $(V),,echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Iengine $(LDSAN) $(LDFLAGS) -o $@ $< $(BUILD)/libmuqir.a $(PKG_LIBS)
 
 # The suite runs twice: the normal build, then the same tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer; tests/run prints the totals.

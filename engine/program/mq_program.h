@@ -56,7 +56,8 @@ typedef struct mq_item {
 typedef struct mq_output_opts {
     int rate;               /* Hz, 8000..192000; default 48000 */
     int channels;           /* 1 or 2; default 2 */
-    double loudness;        /* target LUFS, -40..-5; NAN = off (`loudness: off`) */
+    double loudness;        /* target LUFS, -40..-5; default -23;
+                               NAN = off (`loudness: off`) */
     double true_peak;       /* ceiling dBTP, -12..0; default -1 */
 } mq_output_opts;
 
@@ -86,7 +87,10 @@ typedef struct mq_program_opts {
  * *OUT. On bad input returns MQ_EINPUT, sets *OUT to NULL and adds one
  * diagnostic per problem to DIAGS (which must not be NULL); ERR gets a summary
  * ("scripts/x.yaml: 3 errors"). Returns MQ_EIO when PATH cannot be read,
- * MQ_ENOMEM when out of memory. OPTS may be NULL.
+ * MQ_ENOMEM when out of memory; *OUT is NULL after any failure. OPTS may be
+ * NULL. Diagnostics name the program as PATH is written; problems inside a
+ * text or lexicon file name that file by its resolved path. Columns count
+ * characters, not bytes, as libyaml does.
  */
 int mq_program_load(const char *path, const mq_program_opts *opts, mq_program **out,
                     mq_diags *diags, mq_error *err);
@@ -114,11 +118,13 @@ const mq_lex_entry *mq_program_lexicon(const mq_program *p, size_t i);
 const char *mq_item_kind_name(mq_item_kind kind);
 
 /* Parses a duration as the program format writes it ("1.5s", "500ms", "1:30",
- * "1:02:03.5", "2") into seconds. Returns MQ_OK or MQ_EINPUT (with a message
- * saying what is wrong) for anything else, negative values included. */
+ * "1:02:03.5", "2"; also "2min", "1h") into seconds. Returns MQ_OK, or
+ * MQ_EINPUT (with a message naming the value) for anything else: negative
+ * values, nan/inf, exponents, and anything longer than 24 hours included. */
 int mq_parse_duration(const char *s, double *seconds, mq_error *err);
 
-/* Parses a level ("-14 dB", "-14dB", "-14") into dB. MQ_OK or MQ_EINPUT. */
+/* Parses a level ("-14 dB", "-14dB", "-14", "+3 dB") into dB. Returns MQ_OK,
+ * or MQ_EINPUT with a message naming the value. */
 int mq_parse_level(const char *s, double *db, mq_error *err);
 
 #endif

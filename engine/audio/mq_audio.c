@@ -1,0 +1,100 @@
+/* mq_audio.c — buffers and resampling; see mq_audio.h. */
+#include "mq_audio.h"
+
+#include <soxr.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mq_buf_reserve(mq_buf *b, size_t frames)
+{
+    if (b->channels < 1)
+        b->channels = 1;
+    if (b->frames + frames <= b->cap)
+        return MQ_OK;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->frames + frames)
+        cap *= 2;
+    float *d = realloc(b->data, cap * (size_t)b->channels * sizeof *d);
+    if (!d)
+        return MQ_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return MQ_OK;
+}
+
+int mq_buf_silence(mq_buf *b, size_t frames)
+{
+    if (mq_buf_reserve(b, frames) != MQ_OK)
+        return MQ_ENOMEM;
+    memset(b->data + b->frames * (size_t)b->channels, 0,
+           frames * (size_t)b->channels * sizeof *b->data);
+    b->frames += frames;
+    return MQ_OK;
+}
+
+int mq_buf_append(mq_buf *b, const float *src, size_t frames)
+{
+    if (mq_buf_reserve(b, frames) != MQ_OK)
+        return MQ_ENOMEM;
+    memcpy(b->data + b->frames * (size_t)b->channels, src,
+           frames * (size_t)b->channels * sizeof *b->data);
+    b->frames += frames;
+    return MQ_OK;
+}
+
+void mq_buf_free(mq_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->frames = b->cap = 0;
+}
+
+size_t mq_resampled_frames(size_t n, int in_rate, int out_rate)
+{
+    return (size_t)(((unsigned long long)n * (unsigned)out_rate + (unsigned)in_rate / 2) /
+                    (unsigned)in_rate);
+}
+
+int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
+                     mq_error *err)
+{
+    if (in_rate < 1000 || in_rate > 384000 || out_rate < 1000 || out_rate > 384000)
+        return mq_error_set(err, MQ_EINVAL, "sample rate out of range (%d -> %d Hz)",
+                            in_rate, out_rate);
+    size_t want = mq_resampled_frames(n, in_rate, out_rate);
+    float *mono = NULL;
+    size_t done = 0;
+    if (in_rate == out_rate) {
+        mono = (float *)in;
+        done = n;
+    } else {
+        mono = malloc((want + 16) * sizeof *mono);
+        if (!mono)
+            return mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
+        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+        /* Single-threaded: soxr's OpenMP path would make output timing-dependent. */
+        soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+        soxr_error_t e = soxr_oneshot(in_rate, out_rate, 1, in, n, NULL, mono, want, &done,
+                                      &io, &q, &rt);
+        if (e) {
+            free(mono);
+            return mq_error_set(err, MQ_EINTERNAL, "resampling %d -> %d Hz failed: %s",
+                                in_rate, out_rate, e);
+        }
+    }
+    int rc = mq_buf_reserve(out, want);
+    if (rc == MQ_OK) {
+        int ch = out->channels;
+        float *dst = out->data + out->frames * (size_t)ch;
+        for (size_t i = 0; i < want; i++)
+            for (int c = 0; c < ch; c++)
+                dst[i * (size_t)ch + (size_t)c] = i < done ? mono[i] : 0.0f;
+        out->frames += want;
+    } else {
+        mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
+    }
+    if (mono != in)
+        free(mono);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * mq_audio.h — audio buffers and sample-rate conversion (libsoxr).
+ *
+ * Samples are 32-bit float, interleaved, nominally -1..1. Rates are in Hz.
+ */
+#ifndef MQ_AUDIO_H
+#define MQ_AUDIO_H
+
+#include <stddef.h>
+#include "../util/mq_error.h"
+
+/* A growable interleaved buffer. Zero-initialize it ({0}) before first use. */
+typedef struct mq_buf {
+    float *data;
+    size_t frames;     /* frames in use */
+    size_t cap;        /* frames allocated */
+    int channels;      /* 1..8 */
+} mq_buf;
+
+/* Makes room for FRAMES more frames; MQ_OK or MQ_ENOMEM. */
+int mq_buf_reserve(mq_buf *b, size_t frames);
+/* Appends FRAMES frames of silence; MQ_OK or MQ_ENOMEM. */
+int mq_buf_silence(mq_buf *b, size_t frames);
+/* Appends FRAMES frames from SRC, which has the buffer's channel count. */
+int mq_buf_append(mq_buf *b, const float *src, size_t frames);
+void mq_buf_free(mq_buf *b);
+
+/*
+ * Converts N mono samples at IN_RATE to OUT_RATE with soxr's high quality
+ * (VHQ: 28-bit, passband to 91% of Nyquist) and appends them to OUT, copying
+ * the mono signal to every channel of OUT. MQ_OK, MQ_EINVAL (rates outside
+ * 1000..384000 Hz), MQ_ENOMEM, MQ_EINTERNAL when soxr fails.
+ */
+int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
+                     mq_error *err);
+
+/* Frames of OUT_RATE that mq_resample_mono produces for N input samples. */
+size_t mq_resampled_frames(size_t n, int in_rate, int out_rate);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * cli.h — what the command-line front end shares. Only cli/ prints and
+ * chooses exit statuses: 0 success, 1 failure while working, 2 bad usage or
+ * bad input (design.md, "Command line").
+ */
+#ifndef MQ_CLI_H
+#define MQ_CLI_H
+
+#include <signal.h>
+#include "../output/mq_render.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+extern const char *cli_prog;           /* "muqir" */
+extern volatile sig_atomic_t cli_stop; /* set by SIGINT/SIGTERM */
+
+/* The folder holding voices/NAME.yaml and voices/lexicon: $MUQIR_VOICES, else
+ * ../voices next to the executable (a build tree), else the installed one. */
+const char *cli_voices_dir(void);
+
+/* Prints "muqir: MESSAGE" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints every diagnostic, one per line, and "N errors" when more were cut. */
+void cli_print_diags(const mq_diags *d);
+/* Maps a library error to an exit status (bad input 2, anything else 1). */
+int cli_status(int code);
+
+/* Everything a command that speaks needs, opened in order. */
+typedef struct cli_env {
+    mq_voiceset *voices;
+    mq_reader *reader;
+    mq_speech *speech;
+    mq_program *program;
+} cli_env;
+
+/* Each opens one part and prints its own error; they return a CLI_ status. */
+int cli_open_voices(cli_env *e);
+int cli_open_reader(cli_env *e);
+int cli_open_speech(cli_env *e);
+/* Loads PATH (voices must be open); prints diagnostics on failure. */
+int cli_load_program(cli_env *e, const char *path);
+/* Adds the program's lexicon entries to the reader; diagnostics on failure. */
+int cli_apply_lexicon(cli_env *e);
+void cli_env_free(cli_env *e);
+/* With the program loaded: opens the reader, applies the program's lexicon,
+ * reads and checks every item (printing every problem), then starts the
+ * synthesizer. *R renders CHANNELS channels (0 = the program's). */
+int cli_prepare(cli_env *e, int channels, mq_render **r);
+
+/* Installs SIGINT/SIGTERM handlers that set cli_stop. */
+void cli_catch_signals(void);
+
+/* Progress on stderr when it is a terminal: "\r[3/7] item name  42%". */
+typedef struct cli_progress {
+    int enabled;
+    size_t total, done;
+} cli_progress;
+void cli_progress_init(cli_progress *p, int quiet);
+void cli_progress_show(cli_progress *p, const char *what, double fraction);
+void cli_progress_end(cli_progress *p);
+
+int cmd_check(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_say(int argc, char **argv);
+int cmd_pinyin(int argc, char **argv);
+int cmd_voices(int argc, char **argv);
+
+#endif

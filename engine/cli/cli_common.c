@@ -1,0 +1,230 @@
+/* cli_common.c — shared pieces of the command line; see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MQ_DATADIR
+#define MQ_DATADIR "/usr/local/share/muqir"
+#endif
+
+const char *cli_prog = "muqir";
+volatile sig_atomic_t cli_stop;
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *cli_voices_dir(void)
+{
+    static char dir[PATH_MAX];
+    if (dir[0])
+        return dir;
+    const char *env = getenv("MUQIR_VOICES");
+    if (env && *env) {
+        snprintf(dir, sizeof dir, "%s", env);
+        return dir;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            /* build/muqir and build/asan/muqir both sit inside the source tree. */
+            const char *ups[] = { "/../voices", "/../../voices" };
+            for (int i = 0; i < 2; i++) {
+                snprintf(dir, sizeof dir, "%s%s", exe, ups[i]);
+                if (is_dir(dir))
+                    return dir;
+            }
+        }
+    }
+    snprintf(dir, sizeof dir, "%s/voices", MQ_DATADIR);
+    return dir;
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_print_diags(const mq_diags *d)
+{
+    char buf[2048];
+    for (size_t i = 0; i < mq_diags_stored(d); i++)
+        fprintf(stderr, "%s\n", mq_diag_format(mq_diags_get(d, i), buf, sizeof buf));
+    if (mq_diags_count(d) > mq_diags_stored(d))
+        fprintf(stderr, "%s: %zu more errors not shown\n", cli_prog,
+                mq_diags_count(d) - mq_diags_stored(d));
+}
+
+int cli_status(int code)
+{
+    return code == MQ_OK ? CLI_OK : code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
+}
+
+int cli_open_voices(cli_env *e)
+{
+    mq_diags *d = mq_diags_create();
+    mq_error err = { 0 };
+    if (!d) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    int rc = mq_voiceset_open(cli_voices_dir(), &e->voices, d, &err);
+    if (rc != MQ_OK) {
+        if (mq_diags_count(d))
+            cli_print_diags(d);
+        else
+            cli_error("%s", err.msg);
+    }
+    mq_diags_free(d);
+    return rc == MQ_OK ? CLI_OK : CLI_FAIL;
+}
+
+int cli_open_reader(cli_env *e)
+{
+    char dir[PATH_MAX];
+    mq_error err = { 0 };
+    snprintf(dir, sizeof dir, "%s/lexicon", cli_voices_dir());
+    if (mq_reader_create(dir, &e->reader, &err) != MQ_OK) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+int cli_open_speech(cli_env *e)
+{
+    mq_error err = { 0 };
+    if (mq_speech_create(NULL, &e->speech, &err) != MQ_OK) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+int cli_load_program(cli_env *e, const char *path)
+{
+    mq_diags *d = mq_diags_create();
+    mq_error err = { 0 };
+    if (!d) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    mq_program_opts opts = { .voices = mq_voiceset_names(e->voices),
+                             .n_voices = mq_voiceset_count(e->voices) };
+    int rc = mq_program_load(path, &opts, &e->program, d, &err);
+    if (rc != MQ_OK) {
+        if (mq_diags_count(d))
+            cli_print_diags(d);
+        else
+            cli_error("%s", err.msg);
+    }
+    mq_diags_free(d);
+    return rc == MQ_OK ? CLI_OK : rc == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
+}
+
+int cli_apply_lexicon(cli_env *e)
+{
+    int status = CLI_OK;
+    for (size_t i = 0; i < mq_program_lexicon_count(e->program); i++) {
+        const mq_lex_entry *le = mq_program_lexicon(e->program, i);
+        mq_error err = { 0 };
+        if (mq_reader_add_entry(e->reader, le->text, le->pinyin, &err) != MQ_OK) {
+            fprintf(stderr, "%s:%d:%d: %s\n", le->file, le->line, le->column, err.msg);
+            status = err.code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
+        }
+    }
+    return status;
+}
+
+void cli_env_free(cli_env *e)
+{
+    mq_program_free(e->program);
+    mq_speech_free(e->speech);
+    mq_reader_free(e->reader);
+    mq_voiceset_free(e->voices);
+    memset(e, 0, sizeof *e);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_stop = 1;
+}
+
+void cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_progress_init(cli_progress *p, int quiet)
+{
+    memset(p, 0, sizeof *p);
+    p->enabled = !quiet && isatty(STDERR_FILENO);
+}
+
+void cli_progress_show(cli_progress *p, const char *what, double fraction)
+{
+    if (!p->enabled)
+        return;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %.40s %3d%%", p->done + 1, p->total, what,
+            (int)(fraction * 100 + 0.5));
+    fflush(stderr);
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->enabled)
+        fprintf(stderr, "\r\033[K");
+}
+
+int cli_prepare(cli_env *e, int channels, mq_render **r)
+{
+    *r = NULL;
+    int st = cli_open_reader(e);
+    if (st == CLI_OK)
+        st = cli_apply_lexicon(e);
+    if (st != CLI_OK)
+        return st;
+    const mq_output_opts *oo = mq_program_output(e->program);
+    mq_diags *d = mq_diags_create();
+    mq_error err = { 0 };
+    mq_render_env env = { .program = e->program, .voices = e->voices, .reader = e->reader,
+                          .rate = oo->rate, .channels = channels ? channels : oo->channels,
+                          .stop = &cli_stop };
+    if (!d || mq_render_prepare(&env, r, d, &err) != MQ_OK) {
+        if (d && mq_diags_count(d))
+            cli_print_diags(d);
+        else
+            cli_error("%s", d ? err.msg : "out of memory");
+        st = d && err.code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
+    }
+    mq_diags_free(d);
+    if (st == CLI_OK)
+        st = cli_open_speech(e);
+    if (st == CLI_OK)
+        mq_render_set_speech(*r, e->speech);
+    return st;
+}

@@ -1,0 +1,137 @@
+/* cmd_text.c — `muqir pinyin` (proofreading the reading) and `muqir voices`. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prints the reading (or the phonemes) of one line; returns a CLI_ status. */
+static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t len,
+                       int phonemes, const char *where)
+{
+    mq_error err = { 0 };
+    mq_reading *r = NULL;
+    char *clean = mq_text_clean(line, len, &err);
+    if (clean) {
+        /* One input line gives one output line: paragraph breaks cannot occur. */
+        mq_reader_read(e->reader, clean, strlen(clean), &r, &err);
+        free(clean);
+    }
+    if (!r) {
+        putchar('\n');
+        fprintf(stderr, "%s:%s\n", where, err.msg);
+        return cli_status(err.code);
+    }
+    int st = CLI_OK;
+    if (!phonemes) {
+        char *s = mq_reading_format(r);
+        printf("%s\n", s ? s : "");
+        free(s);
+    } else {
+        for (size_t i = 0; i < mq_reading_phrase_count(r); i++) {
+            char ph[8192];
+            if (mq_speech_phonemes(e->speech, v, mq_reading_phrase(r, i)->pinyin, ph, sizeof ph,
+                                   &err) != MQ_OK) {
+                cli_error("%s", err.msg);
+                st = CLI_FAIL;
+                break;
+            }
+            printf("%s%s", i ? " | " : "", ph);
+        }
+        putchar('\n');
+    }
+    mq_reading_free(r);
+    return st;
+}
+
+int cmd_pinyin(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "file", required_argument, NULL, 'f' }, { "phonemes", no_argument, NULL, 'x' },
+        { "voice", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { 0 } };
+    const char *usage = "muqir pinyin TEXT... | -f FILE|- [--phonemes] [--voice NAME]";
+    const char *file = NULL, *voice = "announcer";
+    int phonemes = 0, c;
+    while ((c = getopt_long(argc, argv, "f:xv:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': file = optarg; break;
+        case 'x': phonemes = 1; break;
+        case 'v': voice = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_OK;
+        default: fprintf(stderr, "usage: %s\n", usage); return CLI_USAGE;
+        }
+    }
+    if ((file != NULL) == (optind < argc)) {
+        cli_error("pinyin: give TEXT or -f FILE (usage: %s)", usage);
+        return CLI_USAGE;
+    }
+    cli_env e = { 0 };
+    int st = cli_open_reader(&e);
+    const mq_voice *v = NULL;
+    if (st == CLI_OK && phonemes) {
+        st = cli_open_voices(&e);
+        if (st == CLI_OK && !(v = mq_voiceset_find(e.voices, voice))) {
+            cli_error("unknown voice '%s' (see 'muqir voices')", voice);
+            st = CLI_USAGE;
+        }
+        if (st == CLI_OK)
+            st = cli_open_speech(&e);
+    }
+    if (st != CLI_OK) {
+        cli_env_free(&e);
+        return st;
+    }
+    if (!file) {
+        for (int i = optind; i < argc && st == CLI_OK; i++)
+            st = pinyin_line(&e, v, argv[i], strlen(argv[i]), phonemes, "argument");
+        cli_env_free(&e);
+        return st;
+    }
+    FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+    if (!f) {
+        cli_error("%s: %s", file, strerror(errno));
+        cli_env_free(&e);
+        return CLI_USAGE;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        char where[512];
+        snprintf(where, sizeof where, "%s:%d", strcmp(file, "-") ? file : "<stdin>", lineno);
+        int s2 = pinyin_line(&e, v, line, (size_t)n, phonemes, where);
+        if (s2 != CLI_OK)
+            st = s2;
+        fflush(stdout);
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    cli_env_free(&e);
+    return st;
+}
+
+int cmd_voices(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        cli_error("voices takes no arguments");
+        return CLI_USAGE;
+    }
+    cli_env e = { 0 };
+    int st = cli_open_voices(&e);
+    if (st != CLI_OK)
+        return st;
+    for (size_t i = 0; i < mq_voiceset_count(e.voices); i++) {
+        const mq_voice *v = mq_voiceset_get(e.voices, i);
+        printf("%-14s %s\n", v->name, v->description);
+    }
+    cli_env_free(&e);
+    return CLI_OK;
+}

@@ -1,0 +1,160 @@
+/* mq_render.c — items to audio; see mq_render.h. */
+#include "mq_render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mq_render {
+    mq_render_env env;
+    mq_reading **readings;  /* one per item; NULL when not speech */
+    size_t n;
+};
+
+void mq_render_free(mq_render *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        mq_reading_free(r->readings[i]);
+    free(r->readings);
+    free(r);
+}
+
+static int is_speech(const mq_item *it)
+{
+    return it->kind == MQ_ITEM_ANNOUNCE || it->kind == MQ_ITEM_READ;
+}
+
+/* Reads one item's text; a text problem becomes a diagnostic at the place the
+ * user can fix it (the text file for `read`, the item for `announce`). */
+static int read_item(mq_render *r, const mq_item *it, size_t i, mq_diags *diags,
+                     mq_error *err)
+{
+    const char *file = mq_program_file(r->env.program);
+    mq_error e = { 0 };
+    char *clean = mq_text_clean(it->text, strlen(it->text), &e);
+    if (clean) {
+        mq_reader_read(r->env.reader, clean, strlen(clean), &r->readings[i], &e);
+        free(clean);
+    }
+    if (e.code == MQ_ENOMEM)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    if (e.code == MQ_OK && mq_reading_syllables(r->readings[i]) == 0) {
+        mq_diags_add(diags, it->kind == MQ_ITEM_READ ? it->path : file,
+                     it->kind == MQ_ITEM_READ ? 0 : it->line,
+                     it->kind == MQ_ITEM_READ ? 0 : it->column,
+                     "nothing to say: the text has no readable characters");
+        return MQ_EINPUT;
+    }
+    if (e.code == MQ_OK)
+        return MQ_OK;
+    if (it->kind == MQ_ITEM_READ)
+        mq_diags_add(diags, it->path, 0, 0, "%s", e.msg);
+    else
+        mq_diags_add(diags, file, it->line, it->column, "in the announcement: %s", e.msg);
+    return MQ_EINPUT;
+}
+
+int mq_render_prepare(const mq_render_env *env, mq_render **out, mq_diags *diags,
+                      mq_error *err)
+{
+    *out = NULL;
+    mq_render *r = calloc(1, sizeof *r);
+    size_t n = mq_program_item_count(env->program);
+    if (!r || !(r->readings = calloc(n ? n : 1, sizeof *r->readings))) {
+        free(r);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    r->env = *env;
+    r->n = n;
+    const char *file = mq_program_file(env->program);
+    int rc = MQ_OK;
+    for (size_t i = 0; i < n; i++) {
+        const mq_item *it = mq_program_item(env->program, i);
+        if (it->kind == MQ_ITEM_MUSIC || it->kind == MQ_ITEM_CLIP) {
+            mq_diags_add(diags, file, it->line, it->column,
+                         "item %zu: %s items cannot be rendered by this version of muqir yet "
+                         "(speech and pauses only)", i + 1, mq_item_kind_name(it->kind));
+            rc = MQ_EINPUT;
+            continue;
+        }
+        if (it->bed) {
+            mq_diags_add(diags, file, it->line, it->column,
+                         "item %zu: a 'bed' under speech cannot be rendered by this version "
+                         "of muqir yet", i + 1);
+            rc = MQ_EINPUT;
+        }
+        if (is_speech(it)) {
+            if (!mq_voiceset_find(env->voices, it->voice)) {
+                mq_diags_add(diags, file, it->line, it->column, "unknown voice '%s'", it->voice);
+                rc = MQ_EINPUT;
+                continue;
+            }
+            int r2 = read_item(r, it, i, diags, err);
+            if (r2 == MQ_ENOMEM) {
+                mq_render_free(r);
+                return r2;
+            }
+            if (r2 != MQ_OK)
+                rc = r2;
+        }
+    }
+    if (rc != MQ_OK) {
+        mq_render_free(r);
+        return mq_error_set(err, rc, "%s: %zu error%s", file, mq_diags_count(diags),
+                            mq_diags_count(diags) == 1 ? "" : "s");
+    }
+    *out = r;
+    return MQ_OK;
+}
+
+void mq_render_set_speech(mq_render *r, mq_speech *sp) { r->env.speech = sp; }
+
+const mq_reading *mq_render_reading(const mq_render *r, size_t i)
+{
+    return i < r->n ? r->readings[i] : NULL;
+}
+
+int mq_render_item(mq_render *r, size_t i, mq_buf *out, mq_error *err)
+{
+    const mq_item *it = mq_program_item(r->env.program, i);
+    if (!it)
+        return mq_error_set(err, MQ_EINVAL, "no item %zu", i + 1);
+    if (it->kind == MQ_ITEM_PAUSE) {
+        size_t frames = (size_t)llround(it->duration * r->env.rate);
+        return mq_buf_silence(out, frames) ? mq_error_set(err, MQ_ENOMEM, "out of memory")
+                                           : MQ_OK;
+    }
+    if (!is_speech(it) || !r->readings[i])
+        return mq_error_set(err, MQ_EUNSUPPORTED, "item %zu: %s cannot be rendered yet", i + 1,
+                            mq_item_kind_name(it->kind));
+    if (!r->env.speech)
+        return mq_error_set(err, MQ_EINVAL, "no speech synthesizer");
+    const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
+    mq_speak_opts so = {
+        .params = { .rate = isnan(it->rate) ? 0 : (int)it->rate,
+                    .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
+        .rate = r->env.rate, .on_sentence = r->env.on_sentence, .user = r->env.user,
+        .stop = r->env.stop,
+    };
+    size_t first = out->frames;
+    int rc = mq_speak_reading(r->env.speech, v, r->readings[i], &so, out, err);
+    if (rc != MQ_OK)
+        return mq_error_prefix(err, "item %zu", i + 1);
+    /* eSpeak NG peaks near full scale; resampling can overshoot it. Speech is
+     * placed 6 dB down (until loudness normalization sets the final level),
+     * then the item's own gain applies. */
+    float g = (float)(0.5 * pow(10.0, (isnan(it->gain) ? 0.0 : it->gain) / 20.0));
+    for (size_t k = first * (size_t)out->channels; k < out->frames * (size_t)out->channels; k++)
+        out->data[k] *= g;
+    /* A speech item is followed by its voice's paragraph pause, unless the
+     * program says what comes next with a pause item or it is the last. */
+    const mq_item *next = mq_program_item(r->env.program, i + 1);
+    if (next && next->kind != MQ_ITEM_PAUSE) {
+        size_t gap = (size_t)llround(v->pause_paragraph * r->env.rate);
+        if (mq_buf_silence(out, gap))
+            return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    return MQ_OK;
+}

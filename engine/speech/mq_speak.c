@@ -1,0 +1,61 @@
+/* mq_speak.c — a reading spoken with pauses; see mq_speak.h. */
+#include "mq_speak.h"
+
+#include <stdlib.h>
+
+double mq_speak_pause(const mq_voice *v, mq_break brk)
+{
+    switch (brk) {
+    case MQ_BREAK_PHRASE: return v->pause_comma * 0.4;
+    case MQ_BREAK_COMMA: return v->pause_comma;
+    case MQ_BREAK_SENTENCE: return v->pause_sentence;
+    default: return v->pause_paragraph;
+    }
+}
+
+/* Appends the pause that follows phrase PH. */
+static int pause_after(const mq_voice *v, const mq_phrase *ph, int rate, mq_buf *out,
+                       mq_error *err)
+{
+    size_t gap = (size_t)(mq_speak_pause(v, ph->brk) * rate + 0.5);
+    return mq_buf_silence(out, gap) ? mq_error_set(err, MQ_ENOMEM, "out of memory") : MQ_OK;
+}
+
+int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
+                     const mq_speak_opts *opts, mq_buf *out, mq_error *err)
+{
+    float *pcm = NULL;
+    size_t cap = 0;
+    int rc = MQ_OK;
+    int in_rate = mq_speech_rate(sp);
+    size_t nsent = mq_reading_sentence_count(reading);
+    size_t nphr = mq_reading_phrase_count(reading);
+    for (size_t si = 0; si < nsent && rc == MQ_OK; si++) {
+        const mq_sentence *s = mq_reading_sentence(reading, si);
+        if (!s->count)
+            continue;
+        size_t start = out->frames;
+        const mq_phrase *ph = NULL;
+        for (size_t pi = s->first; pi < s->first + s->count && rc == MQ_OK; pi++) {
+            if (ph)
+                rc = pause_after(v, ph, opts->rate, out, err);
+            if (rc == MQ_OK && opts->stop && *opts->stop)
+                rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+            ph = mq_reading_phrase(reading, pi);
+            size_t n = 0;
+            if (rc == MQ_OK)
+                rc = mq_speech_phrase(sp, v, &opts->params, ph->pinyin, ph->end, &pcm, &n,
+                                      &cap, err);
+            if (rc == MQ_OK)
+                rc = mq_resample_mono(pcm, n, in_rate, opts->rate, out, err);
+        }
+        if (rc == MQ_OK && opts->on_sentence &&
+            opts->on_sentence(opts->user, s->text, start, out->frames))
+            rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+        /* The pause after a sentence, except after the last one. */
+        if (rc == MQ_OK && s->first + s->count < nphr)
+            rc = pause_after(v, ph, opts->rate, out, err);
+    }
+    free(pcm);
+    return rc;
+}

@@ -1,0 +1,607 @@
+/*
+ * mq_reader.c — from clean text to a reading; see mq_text.h.
+ *
+ * The text is walked once. Han runs are segmented into words by the most
+ * probable path through the lexicon (as jieba does: each word scores
+ * log(freq / total), unknown single characters a floor), and each word takes
+ * its lexicon reading. Numbers, letters and symbols go to mq_numbers.c;
+ * punctuation becomes breaks; inline fixes ({...|...}, X{...}) force
+ * readings. A last pass applies the tone sandhi of 一 and 不, then the units
+ * are grouped into phrases and sentences.
+ */
+#include "mq_text_int.h"
+#include "mq_lexicon.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mq_reader {
+    mq_lexicon *lx;
+};
+
+struct mq_reading {
+    char *text;          /* sentence texts, NUL-separated */
+    char *pinyin;        /* all phrase strings, NUL-separated */
+    mq_phrase *phrases;
+    size_t nphrases;
+    mq_sentence *sentences;
+    size_t nsentences;
+    size_t nsyl;
+};
+
+int mq_units_push(mq_units *us, uint32_t cp, const char *syl, int forced, size_t src)
+{
+    if (us->n == us->cap) {
+        size_t cap = us->cap ? us->cap * 2 : 256;
+        mq_unit *u = realloc(us->u, cap * sizeof *u);
+        if (!u)
+            return MQ_ENOMEM;
+        us->u = u;
+        us->cap = cap;
+    }
+    mq_unit *u = &us->u[us->n++];
+    memset(u, 0, sizeof *u);
+    u->cp = cp;
+    snprintf(u->syl, sizeof u->syl, "%s", syl ? syl : "");
+    u->forced = (unsigned char)forced;
+    u->src = src;
+    return MQ_OK;
+}
+
+int mq_units_break(mq_units *us, mq_break brk, char end, size_t src)
+{
+    if (us->n && us->u[us->n - 1].cp == 0) {
+        mq_unit *u = &us->u[us->n - 1];
+        if ((int)brk >= (int)u->brk) {
+            u->brk = (unsigned char)brk;
+            if (end)
+                u->end = end;
+            u->src = src;
+        }
+        return MQ_OK;
+    }
+    if (mq_units_push(us, 0, NULL, 1, src))
+        return MQ_ENOMEM;
+    us->u[us->n - 1].brk = (unsigned char)brk;
+    us->u[us->n - 1].end = end ? end : '.';
+    return MQ_OK;
+}
+
+int mq_reader_create(const char *lexicon_dir, mq_reader **out, mq_error *err)
+{
+    *out = NULL;
+    mq_reader *rd = calloc(1, sizeof *rd);
+    if (!rd)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    int rc = mq_lexicon_open(lexicon_dir, &rd->lx, err);
+    if (rc != MQ_OK) {
+        free(rd);
+        return rc;
+    }
+    *out = rd;
+    return MQ_OK;
+}
+
+void mq_reader_free(mq_reader *rd)
+{
+    if (!rd)
+        return;
+    mq_lexicon_free(rd->lx);
+    free(rd);
+}
+
+size_t mq_reader_memory(const mq_reader *rd) { return mq_lexicon_memory(rd->lx); }
+
+/* Counts syllables in PINYIN and checks each; returns the count or -1. */
+static int count_syllables(const char *pinyin)
+{
+    int n = 0;
+    const char *p = pinyin;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t k = strcspn(p, " ");
+        if (!mq_syllable_ok(p, k))
+            return -1;
+        n++;
+        p += k;
+    }
+    return n;
+}
+
+static size_t count_chars(const char *s)
+{
+    size_t n = 0, len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += mq_utf8_next(s + i, len - i, &cp);
+        n++;
+    }
+    return n;
+}
+
+int mq_reader_add_entry(mq_reader *rd, const char *text, const char *pinyin, mq_error *err)
+{
+    int n = count_syllables(pinyin);
+    if (n < 0)
+        return mq_error_set(err, MQ_EINPUT,
+                            "reading '%s' for '%s' is not pinyin with tone digits 1-5 "
+                            "(e.g. wu1 lan2)", pinyin, text);
+    if ((size_t)n != count_chars(text))
+        return mq_error_set(err, MQ_EINPUT, "'%s' has %zu characters but the reading '%s' "
+                            "has %d syllables", text, count_chars(text), pinyin, n);
+    return mq_lexicon_add(rd->lx, text, pinyin, err);
+}
+
+/* ---- segmentation of a run of Han characters ---- */
+
+/* Pushes the syllables of PINYIN for the characters at S (N of them, offsets
+ * OFF[i]); marks word positions. */
+static int push_reading(mq_units *us, const char *s, const size_t *off, size_t n,
+                        const char *pinyin, int forced, size_t base)
+{
+    const char *p = pinyin;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cp;
+        mq_utf8_next(s + off[i], 4, &cp);
+        while (*p == ' ')
+            p++;
+        size_t k = strcspn(p, " ");
+        char syl[8] = "";
+        if (k < sizeof syl) {
+            memcpy(syl, p, k);
+            syl[k] = '\0';
+        }
+        p += k;
+        if (mq_units_push(us, cp, syl, forced, base + off[i]))
+            return MQ_ENOMEM;
+        us->u[us->n - 1].word = n == 1 ? MQ_W_SINGLE : i == 0 ? MQ_W_BEGIN
+                                : i + 1 == n ? MQ_W_END : MQ_W_MID;
+    }
+    return MQ_OK;
+}
+
+#define MQ_MAX_WORD_CHARS 12
+
+static int read_han(mq_reader *rd, const char *s, size_t len, size_t base, mq_units *us)
+{
+    /* Character offsets within the run. */
+    size_t n = 0;
+    size_t *off = malloc((len + 1) * sizeof *off);
+    double *best = malloc((len + 1) * sizeof *best);
+    size_t *next = malloc((len + 1) * sizeof *next);
+    int rc = MQ_OK;
+    if (!off || !best || !next) {
+        rc = MQ_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < len; n++) {
+        uint32_t cp;
+        off[n] = i;
+        i += mq_utf8_next(s + i, len - i, &cp);
+    }
+    off[n] = len;
+    double logtotal = log(mq_lexicon_total_freq(rd->lx) + 1.0);
+    /* best[i]: the best score of segmenting chars i..n; next[i]: end of its first word. */
+    best[n] = 0.0;
+    char buf[256];
+    for (size_t i = n; i-- > 0;) {
+        best[i] = -1e300;
+        for (size_t j = i + 1; j <= n && j - i <= MQ_MAX_WORD_CHARS; j++) {
+            double freq = 0.0, score;
+            size_t wl = off[j] - off[i];
+            if (j - i > 1 || 1) {
+                int found = mq_lexicon_lookup(rd->lx, s + off[i], wl, buf, sizeof buf, &freq);
+                if (!found && j - i > 1)
+                    continue;
+                if (!found || freq < 1.0)
+                    freq = 1.0;
+            }
+            score = log(freq) - logtotal + best[j];
+            if (score > best[i]) {
+                best[i] = score;
+                next[i] = j;
+            }
+        }
+    }
+    for (size_t i = 0; i < n && rc == MQ_OK;) {
+        size_t j = next[i], wl = off[j] - off[i];
+        double freq;
+        int nsyl = -1;
+        if (mq_lexicon_lookup(rd->lx, s + off[i], wl, buf, sizeof buf, &freq))
+            nsyl = count_syllables(buf);
+        if (nsyl == (int)(j - i)) {
+            rc = push_reading(us, s, off + i, j - i, buf, 0, base);
+        } else {
+            /* Not a known word: each character with its most common reading. */
+            for (size_t k = i; k < j && rc == MQ_OK; k++) {
+                uint32_t cp;
+                mq_utf8_next(s + off[k], off[k + 1] - off[k], &cp);
+                char rb[128];
+                if (mq_lexicon_char(rd->lx, cp, rb, sizeof rb) > 0) {
+                    rb[strcspn(rb, ",")] = '\0';
+                    rc = push_reading(us, s, off + k, 1, rb, 0, base);
+                }
+                /* A character without any reading is not spoken. */
+            }
+        }
+        i = j;
+    }
+done:
+    free(off);
+    free(best);
+    free(next);
+    return rc;
+}
+
+/* ---- tone sandhi of 一 and 不 ---- */
+
+static int tone_of(const mq_unit *u)
+{
+    size_t n = strlen(u->syl);
+    return n ? u->syl[n - 1] - '0' : 0;
+}
+
+static int is_numeral(uint32_t cp)
+{
+    static const uint32_t nums[] = { 0x96F6, 0x4E00, 0x4E8C, 0x4E24, 0x4E09, 0x56DB, 0x4E94,
+                                     0x516D, 0x4E03, 0x516B, 0x4E5D, 0x5341, 0x767E, 0x5343,
+                                     0x4E07, 0x4EBF, 0x7B2C, 0 };
+    for (int i = 0; nums[i]; i++)
+        if (cp == nums[i])
+            return 1;
+    return 0;
+}
+
+static void set_tone(mq_unit *u, int tone)
+{
+    size_t n = strlen(u->syl);
+    if (n)
+        u->syl[n - 1] = (char)('0' + tone);
+}
+
+static void sandhi(mq_units *us)
+{
+    for (size_t i = 0; i < us->n; i++) {
+        mq_unit *u = &us->u[i];
+        if (u->forced || (u->cp != 0x4E00 && u->cp != 0x4E0D))
+            continue;
+        mq_unit *nx = i + 1 < us->n && us->u[i + 1].cp ? &us->u[i + 1] : NULL;
+        mq_unit *pv = i > 0 && us->u[i - 1].cp ? &us->u[i - 1] : NULL;
+        int t = nx ? tone_of(nx) : 0;
+        if (u->cp == 0x4E0D) { /* 不 */
+            if (nx && (u->word == MQ_W_BEGIN || u->word == MQ_W_MID || u->word == MQ_W_SINGLE))
+                set_tone(u, t == 4 ? 2 : 4);
+            continue;
+        }
+        /* 一 keeps tone 1 when counting or ordinal (第一, 十一, 一一), at the end
+         * of a word (统一, 唯一) or of a phrase; between a reduplicated verb
+         * (看一看) it is neutral; before tone 4 it is yí, elsewhere yì. */
+        if (!nx || u->word == MQ_W_END || (pv && is_numeral(pv->cp)) ||
+            (nx && is_numeral(nx->cp) && nx->cp != 0x5343 && nx->cp != 0x767E &&
+             nx->cp != 0x4E07 && nx->cp != 0x4EBF))
+            continue;
+        if (pv && nx && pv->cp == nx->cp && pv->word == MQ_W_SINGLE) {
+            set_tone(u, 5);
+            continue;
+        }
+        set_tone(u, (t == 4 || t == 5) ? 2 : (t >= 1 && t <= 3) ? 4 : 1);
+    }
+}
+
+/* ---- the walk over the clean text ---- */
+
+/* Punctuation: the break it makes and the intonation at the end. */
+static int punct_break(uint32_t c, mq_break *brk, char *end)
+{
+    switch (c) {
+    case 0x3002: case '.': case 0x2026: case 0xFF0E:
+        *brk = MQ_BREAK_SENTENCE, *end = '.';
+        return 1;
+    case 0xFF01: case '!':
+        *brk = MQ_BREAK_SENTENCE, *end = '!';
+        return 1;
+    case 0xFF1F: case '?':
+        *brk = MQ_BREAK_SENTENCE, *end = '?';
+        return 1;
+    case 0xFF1B: case ';':
+        *brk = MQ_BREAK_SENTENCE, *end = '.';
+        return 1;
+    case 0xFF0C: case ',': case 0x3001: case 0xFF1A: case ':': case 0xFF08: case 0xFF09:
+    case '(': case ')': case 0x2014: case 0x2015: case 0xFF5E:
+        *brk = MQ_BREAK_COMMA, *end = ',';
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_closer(uint32_t c)
+{
+    return c == 0x201D || c == 0x2019 || c == 0x300D || c == 0x300F || c == 0x300B ||
+           c == 0xFF09 || c == ')' || c == '"' || c == '\'';
+}
+
+/* Line and column of byte offset P in S, for messages. */
+static void line_col(const char *s, size_t p, int *line, int *col)
+{
+    *line = 1, *col = 1;
+    for (size_t i = 0; i < p;) {
+        uint32_t cp;
+        i += mq_utf8_next(s + i, p - i, &cp);
+        if (cp == '\n')
+            (*line)++, *col = 1;
+        else
+            (*col)++;
+    }
+}
+
+/*
+ * An inline fix at S+P ('{'): {TEXT|pinyin} or {pinyin} for the characters
+ * just before it. Returns MQ_OK and advances *P, or MQ_EINPUT with ERR set.
+ */
+static int inline_fix(const char *s, size_t len, size_t *p, mq_units *us, size_t run_start,
+                      mq_error *err)
+{
+    size_t open = *p, close = open + 1;
+    while (close < len && s[close] != '}' && s[close] != '{' && s[close] != '\n')
+        close++;
+    int line, col;
+    line_col(s, open, &line, &col);
+    if (close >= len || s[close] != '}')
+        return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading '{' is not closed by '}'",
+                            line, col);
+    char body[512];
+    size_t blen = close - open - 1;
+    if (blen >= sizeof body)
+        return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading is too long", line, col);
+    memcpy(body, s + open + 1, blen);
+    body[blen] = '\0';
+    char *bar = strchr(body, '|');
+    const char *pinyin = bar ? bar + 1 : body;
+    int nsyl = count_syllables(pinyin);
+    if (nsyl <= 0)
+        return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading {%s}: '%s' is not pinyin "
+                            "with tone digits 1-5 (e.g. chong2)", line, col, body, pinyin);
+    if (bar) {
+        *bar = '\0';
+        size_t nc = count_chars(body);
+        if (nc != (size_t)nsyl)
+            return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading {%s|%s}: %zu "
+                                "characters but %d syllables", line, col, body, pinyin, nc, nsyl);
+        size_t off[64], n = 0, bl = strlen(body);
+        for (size_t i = 0; i < bl && n < 63;) {
+            uint32_t cp;
+            off[n++] = i;
+            i += mq_utf8_next(body + i, bl - i, &cp);
+        }
+        /* Units point at the fix's place in the text, whatever the body holds. */
+        size_t first = us->n;
+        if (push_reading(us, body, off, n, pinyin, 1, 0))
+            return MQ_ENOMEM;
+        for (size_t i = first; i < us->n; i++)
+            us->u[i].src = open;
+    } else {
+        /* Re-read the last NSYL syllables of the current run with this reading. */
+        if (us->n < run_start + (size_t)nsyl || nsyl > 64)
+            return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading {%s} follows fewer "
+                                "than %d characters", line, col, body, nsyl);
+        const char *q = pinyin;
+        for (size_t i = us->n - (size_t)nsyl; i < us->n; i++) {
+            while (*q == ' ')
+                q++;
+            size_t k = strcspn(q, " ");
+            memcpy(us->u[i].syl, q, k);
+            us->u[i].syl[k] = '\0';
+            us->u[i].forced = 1;
+            q += k;
+        }
+    }
+    *p = close + 1;
+    return MQ_OK;
+}
+
+static int walk(mq_reader *rd, const char *s, size_t len, mq_units *us, mq_error *err)
+{
+    size_t p = 0;
+    while (p < len) {
+        uint32_t c;
+        size_t k = mq_utf8_next(s + p, len - p, &c);
+        if (mq_is_han(c)) {
+            /* A run of Han up to the next non-Han character or inline fix. */
+            size_t q = p;
+            while (q < len) {
+                uint32_t d;
+                size_t kk = mq_utf8_next(s + q, len - q, &d);
+                if (!mq_is_han(d))
+                    break;
+                q += kk;
+            }
+            size_t run_start = us->n;
+            if (read_han(rd, s + p, q - p, p, us))
+                return mq_error_set(err, MQ_ENOMEM, "out of memory");
+            p = q;
+            if (p < len && s[p] == '{' && !(p + 1 < len && memchr(s + p, '|', len - p) &&
+                                             0)) {
+                /* X{pinyin} fixes the run just read; {TEXT|pinyin} stands alone. */
+                size_t close = p;
+                while (close < len && s[close] != '}' && s[close] != '\n')
+                    close++;
+                int standalone = memchr(s + p, '|', close - p) != NULL;
+                int rc = inline_fix(s, len, &p, us, standalone ? us->n : run_start, err);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
+        if (c == '{') {
+            int rc = inline_fix(s, len, &p, us, us->n, err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (c == '\n') {
+            if (mq_units_break(us, MQ_BREAK_PARAGRAPH, 0, p))
+                return mq_error_set(err, MQ_ENOMEM, "out of memory");
+            p += k;
+            continue;
+        }
+        size_t before = p;
+        int r = mq_numbers_read(s, len, &p, us);
+        if (r < 0)
+            return mq_error_set(err, MQ_ENOMEM, "out of memory");
+        if (r > 0 && p > before)
+            continue;
+        mq_break brk;
+        char end;
+        p += k;
+        if (punct_break(c, &brk, &end)) {
+            /* "……" and "——" are one mark; a sentence ends after its closing quotes. */
+            while (p < len) {
+                uint32_t d;
+                size_t kk = mq_utf8_next(s + p, len - p, &d);
+                if (d != c && !(brk == MQ_BREAK_SENTENCE && is_closer(d)))
+                    break;
+                p += kk;
+            }
+            if (mq_units_break(us, brk, end, p))
+                return mq_error_set(err, MQ_ENOMEM, "out of memory");
+        }
+        /* Anything else (quotes, brackets of titles, spaces, emoji) is not read. */
+    }
+    if (mq_units_break(us, MQ_BREAK_PARAGRAPH, 0, len))
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    return MQ_OK;
+}
+
+/* ---- phrases and sentences ---- */
+
+static int build(mq_reading *r, const char *text, size_t len, const mq_units *us)
+{
+    size_t bytes = 1, nbreaks = 0;
+    for (size_t i = 0; i < us->n; i++) {
+        bytes += strlen(us->u[i].syl) + 2;
+        nbreaks += us->u[i].cp == 0;
+    }
+    r->pinyin = malloc(bytes);
+    r->text = malloc(len + nbreaks + 1);
+    r->phrases = calloc(nbreaks + 1, sizeof *r->phrases);
+    r->sentences = calloc(nbreaks + 1, sizeof *r->sentences);
+    if (!r->pinyin || !r->phrases || !r->sentences || !r->text)
+        return MQ_ENOMEM;
+    char *w = r->pinyin, *tw = r->text;
+    char *phrase = w;
+    size_t sent_start = 0, first_phrase = 0;
+    for (size_t i = 0; i < us->n; i++) {
+        const mq_unit *u = &us->u[i];
+        if (u->cp) {
+            if (!u->syl[0])
+                continue;
+            if (w != phrase)
+                *w++ = ' ';
+            size_t n = strlen(u->syl);
+            memcpy(w, u->syl, n);
+            w += n;
+            r->nsyl++;
+            continue;
+        }
+        if (w != phrase) {
+            *w++ = '\0';
+            r->phrases[r->nphrases++] = (mq_phrase){ phrase, u->end, (mq_break)u->brk };
+            phrase = w;
+        } else if (r->nphrases > first_phrase &&
+                   (int)u->brk > (int)r->phrases[r->nphrases - 1].brk) {
+            /* Punctuation with nothing to say: it only lengthens the pause. */
+            r->phrases[r->nphrases - 1].brk = (mq_break)u->brk;
+        }
+        if (u->brk >= MQ_BREAK_SENTENCE) {
+            size_t a = sent_start, b = u->src;
+            while (a < b && (text[a] == ' ' || text[a] == '\n'))
+                a++;
+            while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\n'))
+                b--;
+            if (b > a || r->nphrases > first_phrase) {
+                memcpy(tw, text + a, b - a);
+                tw[b - a] = '\0';
+                r->sentences[r->nsentences++] =
+                    (mq_sentence){ tw, first_phrase, r->nphrases - first_phrase };
+                tw += b - a + 1;
+            }
+            first_phrase = r->nphrases;
+            sent_start = u->src;
+        }
+    }
+    return MQ_OK;
+}
+
+int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out, mq_error *err)
+{
+    *out = NULL;
+    mq_reading *r = calloc(1, sizeof *r);
+    mq_units us = { 0 };
+    if (!r)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    /* A padded copy: the number reader looks a few bytes past what it matched. */
+    char *copy = malloc(len + 8);
+    if (!copy) {
+        free(r);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    memcpy(copy, text, len);
+    memset(copy + len, 0, 8);
+    int rc = walk(rd, copy, len, &us, err);
+    if (rc == MQ_OK) {
+        sandhi(&us);
+        if (build(r, copy, len, &us))
+            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    free(copy);
+    free(us.u);
+    if (rc != MQ_OK) {
+        mq_reading_free(r);
+        return rc;
+    }
+    *out = r;
+    return MQ_OK;
+}
+
+void mq_reading_free(mq_reading *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    free(r->pinyin);
+    free(r->phrases);
+    free(r->sentences);
+    free(r);
+}
+
+size_t mq_reading_phrase_count(const mq_reading *r) { return r->nphrases; }
+const mq_phrase *mq_reading_phrase(const mq_reading *r, size_t i)
+{
+    return i < r->nphrases ? &r->phrases[i] : NULL;
+}
+size_t mq_reading_sentence_count(const mq_reading *r) { return r->nsentences; }
+const mq_sentence *mq_reading_sentence(const mq_reading *r, size_t i)
+{
+    return i < r->nsentences ? &r->sentences[i] : NULL;
+}
+size_t mq_reading_syllables(const mq_reading *r) { return r->nsyl; }
+
+char *mq_reading_format(const mq_reading *r)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < r->nphrases; i++)
+        n += strlen(r->phrases[i].pinyin) + 3;
+    char *s = malloc(n), *w = s;
+    if (!s)
+        return NULL;
+    *w = '\0';
+    for (size_t i = 0; i < r->nphrases; i++)
+        w += sprintf(w, "%s%s", i ? " | " : "", r->phrases[i].pinyin);
+    return s;
+}

@@ -1,0 +1,95 @@
+/*
+ * mq_text.h — the text stage: from text as a user pastes it to the reading
+ * eSpeak NG speaks — syllables of pinyin with tone digits, and pauses.
+ *
+ * Two steps. mq_text_clean repairs text pasted from newspapers and PDFs:
+ * spaces inside Chinese from column breaks, full-width letters and digits,
+ * lines broken mid-paragraph. mq_reader_read then turns the clean text into a
+ * reading: it expands numbers by context (2个 → 两个, 2021年 → 二零二一年),
+ * segments words with the pronunciation lexicon, picks readings of polyphones,
+ * applies the tone sandhi of 一 and 不, and splits the result into sentences
+ * and phrases with the pause that follows each.
+ *
+ * Readings follow one convention everywhere (muqir pinyin prints it, the test
+ * set in tests/reading uses it): lower-case syllables with a tone digit 1-5
+ * (5 = neutral), v for ü, 一/不 sandhi written, third tones written as 3
+ * (3-3 sandhi is applied only when synthesizing).
+ *
+ * Users fix readings inline: 重{chong2}庆 (the braces give the reading of the
+ * characters just before them, one syllable per character) or
+ * {乌兰牧骑|wu1 lan2 mu4 qi2}; and program-wide with mq_reader_add_entry.
+ */
+#ifndef MQ_TEXT_H
+#define MQ_TEXT_H
+
+#include <stddef.h>
+#include "../util/mq_error.h"
+
+/*
+ * Cleans LEN bytes of UTF-8 text. Returns a new NUL-terminated string
+ * (free() it) in which paragraphs are separated by exactly one "\n" and no
+ * other line breaks remain, or NULL with ERR set: MQ_EINPUT for invalid UTF-8
+ * (the message gives LINE:COLUMN of the first bad byte), MQ_ENOMEM.
+ */
+char *mq_text_clean(const char *text, size_t len, mq_error *err);
+
+typedef struct mq_reader mq_reader;
+
+/* Opens the lexicon in LEXICON_DIR (voices/lexicon). MQ_OK, MQ_EIO, MQ_EINPUT
+ * (a malformed lexicon line, named), MQ_ENOMEM. */
+int mq_reader_create(const char *lexicon_dir, mq_reader **out, mq_error *err);
+void mq_reader_free(mq_reader *rd);
+
+/* Adds a user reading (TEXT read as PINYIN); user entries win over the
+ * built-in lexicon. MQ_OK, MQ_EINPUT (bad pinyin, or a syllable count that
+ * differs from TEXT's characters), MQ_ENOMEM. */
+int mq_reader_add_entry(mq_reader *rd, const char *text, const char *pinyin, mq_error *err);
+
+/* Bytes of memory the lexicon uses (heap and mapped files). */
+size_t mq_reader_memory(const mq_reader *rd);
+
+/* The pause that follows a phrase, shortest first. */
+typedef enum mq_break {
+    MQ_BREAK_PHRASE,    /* a long run split for breath: a very short pause */
+    MQ_BREAK_COMMA,     /* ， 、 ： ； （ ） —— */
+    MQ_BREAK_SENTENCE,  /* 。 ！ ？ …… */
+    MQ_BREAK_PARAGRAPH  /* the end of a paragraph or of the text */
+} mq_break;
+
+typedef struct mq_phrase {
+    const char *pinyin; /* "ge4 wei4 xiang1 qin1"; never empty */
+    char end;           /* '.', ',', '?' or '!': the intonation at its end */
+    mq_break brk;       /* the pause after it */
+} mq_phrase;
+
+typedef struct mq_sentence {
+    const char *text;   /* the sentence as written (clean text), for captions */
+    size_t first;       /* index of its first phrase */
+    size_t count;       /* number of phrases; 0 for a sentence with nothing to say */
+} mq_sentence;
+
+typedef struct mq_reading mq_reading;
+
+/*
+ * Reads LEN bytes of clean text (from mq_text_clean). MQ_OK and *OUT;
+ * MQ_EINPUT for a malformed inline fix ("3:14: inline reading {chong} has no
+ * tone digit") with LINE:COLUMN in the clean text; MQ_ENOMEM.
+ */
+int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out,
+                   mq_error *err);
+void mq_reading_free(mq_reading *r);
+
+size_t mq_reading_phrase_count(const mq_reading *r);
+const mq_phrase *mq_reading_phrase(const mq_reading *r, size_t i);
+size_t mq_reading_sentence_count(const mq_reading *r);
+const mq_sentence *mq_reading_sentence(const mq_reading *r, size_t i);
+/* Syllables in the whole reading. */
+size_t mq_reading_syllables(const mq_reading *r);
+
+/*
+ * The reading as one line: phrases joined by " | " ("ni3 hao3 | zai4 jian4").
+ * Returns a new string (free() it), or NULL when out of memory.
+ */
+char *mq_reading_format(const mq_reading *r);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * mq_text_int.h — internals shared by the files of the text stage.
+ * Not part of the public interface (see mq_text.h).
+ */
+#ifndef MQ_TEXT_INT_H
+#define MQ_TEXT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mq_text.h"
+
+/* One syllable of the reading, or a break (cp == 0). */
+typedef struct mq_unit {
+    uint32_t cp;          /* the character read, or 0 for a break */
+    char syl[8];          /* "zhuang4": longest pinyin syllable is 6 letters + tone */
+    unsigned char word;   /* position in its word: MQ_W_SINGLE/BEGIN/MID/END */
+    unsigned char forced; /* reading fixed (user, numbers): no context rules or sandhi */
+    unsigned char brk;    /* for a break: mq_break */
+    char end;             /* for a break: '.', ',', '?', '!' */
+    size_t src;           /* byte offset in the clean text where it comes from */
+} mq_unit;
+
+enum { MQ_W_SINGLE, MQ_W_BEGIN, MQ_W_MID, MQ_W_END };
+
+typedef struct mq_units {
+    mq_unit *u;
+    size_t n, cap;
+} mq_units;
+
+/* Appends a syllable (SYL may be NULL: then "") or returns MQ_ENOMEM. */
+int mq_units_push(mq_units *us, uint32_t cp, const char *syl, int forced, size_t src);
+/* Appends a break, merging with a preceding break (the longer pause wins;
+ * END 0 keeps the intonation of the punctuation already there). */
+int mq_units_break(mq_units *us, mq_break brk, char end, size_t src);
+
+/*
+ * Numbers, dates, times, units, symbols and Latin letters: if the text at
+ * S + *POS (S has LEN bytes) starts such an expression, appends its reading
+ * to US (forced units, sandhi already applied), advances *POS past it and
+ * returns 1; returns 0 when nothing there is a number; MQ_ENOMEM on failure.
+ */
+int mq_numbers_read(const char *s, size_t len, size_t *pos, mq_units *us);
+
+/* Decodes one UTF-8 code point at S (LEN bytes left); returns its length in
+ * bytes (>= 1) and sets *CP, or returns 1 and sets *CP = 0xFFFD when invalid. */
+size_t mq_utf8_next(const char *s, size_t len, uint32_t *cp);
+/* Encodes CP into BUF (at least 4 bytes); returns the length. */
+size_t mq_utf8_put(uint32_t cp, char *buf);
+
+/* Classes of characters the reader cares about. */
+int mq_is_han(uint32_t cp);
+
+/* Checks one syllable "zhong1": letters a-z (v for ü) then one tone digit 1-5. */
+int mq_syllable_ok(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,79 @@
+# render: a real program becomes a 48 kHz WAV of the length `check` announced,
+# not silent, written atomically. Measured with sox, an independent reader.
+. "$(dirname "$0")/lib.sh"
+
+run_muqir check scripts/demo.yaml
+expect_rc "check scripts/demo.yaml exits 0" 0
+expect_in "check prints the total" "$T/out" "total "
+total=$(sed -n 's/^total .*(\([0-9.]*\) s).*/\1/p' "$T/out")
+above "check announces a length" "${total:-0}" 30
+
+run_muqir render scripts/demo.yaml -o "$T/demo.wav"
+expect_rc "render scripts/demo.yaml exits 0" 0
+rate=$(soxi -r "$T/demo.wav" 2>/dev/null)
+check "the WAV is 48 kHz (soxi: ${rate:-none})" test "${rate:-0}" = 48000
+secs=$(soxi -D "$T/demo.wav" 2>/dev/null)
+near "the WAV is as long as check said" "${secs:-0}" "${total:-0}" 1.0
+rms=$(sox "$T/demo.wav" -n stat 2>&1 | awk '/RMS +amplitude/ { print $3 }')
+above "the WAV is not silent (RMS)" "${rms:-0}" 0.01
+peak=$(sox "$T/demo.wav" -n stat 2>&1 | awk '/Maximum amplitude/ { print $3 }')
+check "the WAV does not clip (peak ${peak:-?})" awk -v p="${peak:-1}" 'BEGIN { exit !(p < 0.99) }'
+check "no temporary file is left next to the output" \
+    test -z "$(find "$T" -name '.demo.wav.*')"
+
+# A program with an output rate renders at that rate, mono when asked.
+cat > "$T/mono.yaml" <<'YAML'
+title: 单声道
+output: { rate: 22050, channels: 1 }
+items:
+  - announce: 今天晴，最高气温25摄氏度。
+  - pause: 2s
+YAML
+run_muqir render "$T/mono.yaml" -o "$T/mono.wav"
+expect_rc "render of a 22.05 kHz mono program exits 0" 0
+check "output.rate is honoured" test "$(soxi -r "$T/mono.wav")" = 22050
+check "output.channels is honoured" test "$(soxi -c "$T/mono.wav")" = 1
+# The trailing 2 s pause is there: the last 1.9 s are digital silence.
+tailmax=$(sox "$T/mono.wav" -n trim -1.9 stat 2>&1 | awk '/Maximum amplitude/ { print $3 }')
+check "a pause item is silence (last 1.9 s peak ${tailmax:-?})" test "${tailmax:-1}" = 0.000000
+
+# An earlier file of the same name survives a failed render.
+echo "earlier" > "$T/keep.wav"
+run_muqir render tests/programs/bad/yaml-syntax.yaml -o "$T/keep.wav"
+check "a failed render leaves the earlier file intact" grep -q earlier "$T/keep.wav"
+
+# Where the output cannot be written, the message names it; status 1.
+run_muqir render scripts/demo.yaml -o "$T/no/such/dir/x.wav"
+expect_rc "render into a missing folder exits 1" 1
+expect_in "the message names the output" "$T/err" "$T/no/such/dir/x.wav"
+
+# An unknown output format is bad usage, refused before synthesis.
+run_muqir render scripts/demo.yaml -o "$T/x.xyz"
+expect_rc "render to an unknown format exits 2" 2
+expect_in "the message says which formats work" "$T/err" ".wav"
+
+# Items this version cannot render are refused, not skipped.
+mkdir -p "$T/m" && sox -n -r 48000 -c 2 "$T/m/tone.wav" synth 1 sine 440 2>/dev/null
+cat > "$T/m/music.yaml" <<'YAML'
+title: 音乐
+items:
+  - music: tone.wav
+  - announce: 你好。
+YAML
+run_muqir render "$T/m/music.yaml" -o "$T/m/out.wav"
+expect_rc "render refuses a music item (exit 2)" 2
+expect_in "the refusal is located" "$T/err" "music.yaml:3:"
+check "nothing is written for a refused program" test ! -e "$T/m/out.wav"
+
+# Ctrl-C during a render: exit 130, no output and no temporary file.
+for i in $(seq 40); do echo "  - read: $PWD/content/texts/02-daitou-shigan.txt"; done > "$T/items"
+{ printf 'title: 长节目\nitems:\n'; cat "$T/items"; } > "$T/long.yaml"
+"$MUQIR" render "$T/long.yaml" -o "$T/long.wav" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+RC=$?
+expect_rc "Ctrl-C during render exits 130" 130
+check "Ctrl-C leaves no output" test ! -e "$T/long.wav"
+check "Ctrl-C leaves no temporary file" test -z "$(find "$T" -name '.long.wav.*')"

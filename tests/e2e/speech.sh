@@ -1,0 +1,43 @@
+# say and pinyin: speech is Mandarin, never English spelling of Chinese.
+. "$(dirname "$0")/lib.sh"
+
+run_muqir say 你好 -o "$T/x.wav"
+expect_rc "say 你好 exits 0" 0
+check "say writes a 48 kHz WAV" test "$(soxi -r "$T/x.wav" 2>/dev/null)" = 48000
+secs=$(soxi -D "$T/x.wav" 2>/dev/null)
+near "say 你好 lasts about half a second" "${secs:-0}" 0.5 0.35
+
+# What muqir synthesizes, against what eSpeak NG makes of pinyin itself.
+run_muqir pinyin --phonemes 你好
+ours=$(cat "$T/out")
+ref=$(espeak-ng -q -x -v cmn-latn-pinyin "ni3 hao3." 2>/dev/null | tr -s ' \n' '  ' | sed 's/^ *//;s/ *$//')
+bad=$(espeak-ng -q -x -v cmn "你好" 2>/dev/null | tr -d '\n')
+check "muqir speaks 你好 as Mandarin ni3 hao3 ('$ours' = '$ref')" test "$ours" = "$ref"
+check "and not as eSpeak NG's cmn voice spells it ('$bad')" test "$ours" != "$bad"
+case "$ours" in *"(en)"*) fail "no English phonemes in '$ours'";; *) pass "no English phonemes";; esac
+
+run_muqir pinyin 你好
+check "pinyin 你好 is 'ni3 hao3'" test "$(cat "$T/out")" = "ni3 hao3"
+
+# -f reads one text a line and prints exactly one line per input line.
+printf '第一行。\n\n2021年6月\n不要\n' > "$T/lines.txt"
+run_muqir pinyin -f "$T/lines.txt"
+expect_rc "pinyin -f exits 0" 0
+check "pinyin -f prints one line per input line" test "$(wc -l < "$T/out")" = 4
+check "line 3 reads the year digit by digit" test "$(sed -n 3p "$T/out")" = "er4 ling2 er4 yi1 nian2 liu4 yue4"
+check "line 4 applies 不 sandhi" test "$(sed -n 4p "$T/out")" = "bu2 yao4"
+printf '你好\n' | "$MUQIR" pinyin -f - > "$T/stdin.out" 2>&1
+check "pinyin -f - reads stdin" test "$(cat "$T/stdin.out")" = "ni3 hao3"
+
+run_muqir pinyin '重{chong2}庆' '{乌兰牧骑|wu1 lan2 mu4 qi2}'
+check "inline fixes are read as written" test "$(tr '\n' '/' < "$T/out")" = "chong2 qing4/wu1 lan2 mu4 qi2/"
+run_muqir pinyin '重{chong}庆'
+expect_rc "a malformed inline fix is bad input" 2
+expect_in "its message says what is wrong" "$T/err" "tone digit"
+
+run_muqir voices
+for v in announcer narrator host-female elder-slow; do
+    expect_in "voices lists $v" "$T/out" "$v"
+done
+run_muqir say --voice nobody 你好 -o "$T/y.wav"
+expect_rc "say with an unknown voice exits 2" 2

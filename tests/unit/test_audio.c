@@ -1,0 +1,55 @@
+/* test_audio.c — buffers and resampling: lengths, channel copies, and that a
+ * tone keeps its frequency and level through soxr. */
+#include "mq_test.h"
+#include "audio/mq_audio.h"
+
+#include <stdlib.h>
+
+/* Frequency of a sine estimated from its zero crossings. */
+static double zero_cross_freq(const float *x, size_t n, int stride, int rate)
+{
+    size_t crossings = 0;
+    for (size_t i = 1; i < n; i++)
+        if ((x[(i - 1) * stride] < 0) != (x[i * stride] < 0))
+            crossings++;
+    return crossings / 2.0 * rate / n;
+}
+
+int main(void)
+{
+    mq_buf b = { .channels = 2 };
+    CHECK_INT(mq_buf_silence(&b, 1000), MQ_OK, "silence appended");
+    CHECK_INT(b.frames, 1000, "1000 frames");
+    float fr[4] = { 0.5f, -0.5f, 0.25f, -0.25f };
+    CHECK_INT(mq_buf_append(&b, fr, 2), MQ_OK, "frames appended");
+    CHECK_NEAR(b.data[2000], 0.5, 0, "left sample in place");
+    CHECK_NEAR(b.data[2003], -0.25, 0, "right sample in place");
+    mq_buf_free(&b);
+
+    /* One second of 1 kHz at 22050 Hz (eSpeak NG's rate) to 48 kHz stereo. */
+    size_t n = 22050;
+    float *sine = malloc(n * sizeof *sine);
+    for (size_t i = 0; i < n; i++)
+        sine[i] = (float)(0.5 * sin(2 * M_PI * 1000.0 * i / 22050.0));
+    mq_buf out = { .channels = 2 };
+    mq_error err = { 0 };
+    CHECK_INT(mq_resample_mono(sine, n, 22050, 48000, &out, &err), MQ_OK, "resampled");
+    CHECK_INT(out.frames, 48000, "22050 samples at 22.05 kHz make 48000 frames at 48 kHz");
+    CHECK_INT(mq_resampled_frames(n, 22050, 48000), 48000, "predicted length matches");
+    CHECK_NEAR(zero_cross_freq(out.data + 2 * 4800, 38400, 2, 48000), 1000.0, 2.0,
+               "the tone stays at 1 kHz");
+    double peak = 0;
+    for (size_t i = 4800; i < 43200; i++)
+        peak = fmax(peak, fabs(out.data[2 * i]));
+    CHECK_NEAR(peak, 0.5, 0.01, "the tone keeps its level");
+    int same = 1;
+    for (size_t i = 0; i < out.frames; i++)
+        same &= out.data[2 * i] == out.data[2 * i + 1];
+    CHECK(same, "mono is copied to both channels");
+    CHECK_INT(mq_resample_mono(sine, n, 10, 48000, &out, &err), MQ_EINVAL,
+              "an absurd rate is refused");
+    CHECK_HAS(err.msg, "out of range", "with a message");
+    mq_buf_free(&out);
+    free(sine);
+    MQ_TEST_END();
+}

@@ -1,0 +1,229 @@
+/* test_lexicon.c — the pronunciation lexicon: the real voices/lexicon data and
+ * the loader's error handling. Run from the repository root. */
+#include "text/mq_lexicon.h"
+#include "mq_test.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char buf[256];
+static double freq;
+
+static const char *look(const mq_lexicon *lx, const char *w)
+{
+    if (mq_lexicon_lookup(lx, w, strlen(w), buf, sizeof buf, &freq) != 1)
+        return NULL;
+    return buf;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+static void remove_dir(const char *dir)
+{
+    const char *names[] = { "words.tsv", "places.tsv", "chars.tsv" };
+    char path[512];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static void test_real_data(void)
+{
+    mq_lexicon *lx = NULL;
+    mq_error err = { 0 };
+    int rc = mq_lexicon_open("voices/lexicon", &lx, &err);
+    CHECK_INT(rc, MQ_OK, "open voices/lexicon");
+    if (rc) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    CHECK(mq_lexicon_count(lx) > 300000, "hundreds of thousands of entries");
+
+    /* The polyphones eSpeak NG gets wrong. */
+    CHECK_STR(look(lx, "银行"), "yin2 hang2", "银行");
+    CHECK_STR(look(lx, "增长"), "zeng1 zhang3", "增长");
+    CHECK_STR(look(lx, "干部"), "gan4 bu4", "干部");
+    CHECK_STR(look(lx, "作为"), "zuo4 wei2", "作为");
+    CHECK_STR(look(lx, "表率"), "biao3 shuai4", "表率");
+    CHECK_STR(look(lx, "处长"), "chu4 zhang3", "处长");
+    CHECK(look(lx, "增长") && freq > 1000, "增长 has a corpus frequency");
+
+    /* Neutral tones, 一/不 in citation tone, ü as v, erhua not merged. */
+    CHECK_STR(look(lx, "孩子"), "hai2 zi5", "孩子 neutral");
+    CHECK_STR(look(lx, "东西"), "dong1 xi5", "东西 'thing'");
+    CHECK_STR(look(lx, "知道"), "zhi1 dao5", "知道 neutral");
+    CHECK_STR(look(lx, "时候"), "shi2 hou5", "时候 neutral");
+    CHECK_STR(look(lx, "我们"), "wo3 men5", "我们 neutral");
+    CHECK_STR(look(lx, "一定"), "yi1 ding4", "一定 citation tone");
+    CHECK_STR(look(lx, "不要"), "bu4 yao4", "不要 citation tone");
+    CHECK_STR(look(lx, "效率"), "xiao4 lv4", "效率 v for ü");
+    CHECK_STR(look(lx, "一点儿"), "yi1 dian3 er5", "一点儿 erhua as its own syllable");
+    CHECK_STR(look(lx, "所以"), "suo3 yi3", "所以 3-3 kept in the data");
+
+    /* Places (hand-written gazetteer) and herder-life words. */
+    CHECK_STR(look(lx, "呼伦贝尔"), "hu1 lun2 bei4 er3", "呼伦贝尔");
+    CHECK_STR(look(lx, "准格尔旗"), "zhun3 ge2 er3 qi2", "准格尔旗");
+    CHECK(freq >= 1000000, "a place name has a high frequency");
+    CHECK_STR(look(lx, "乌拉特后旗"), "wu1 la1 te4 hou4 qi2", "乌拉特后旗");
+    CHECK_STR(look(lx, "阿拉善右旗"), "a1 la1 shan4 you4 qi2", "阿拉善右旗");
+    CHECK_STR(look(lx, "鄂尔多斯"), "e4 er3 duo1 si1", "鄂尔多斯");
+    CHECK_STR(look(lx, "嘎查"), "ga1 cha2", "嘎查");
+    CHECK_STR(look(lx, "苏木"), "su1 mu4", "苏木");
+    CHECK_STR(look(lx, "乌兰牧骑"), "wu1 lan2 mu4 qi2", "乌兰牧骑");
+    CHECK_STR(look(lx, "乌拉特"), "wu1 la1 te4", "乌拉特 (words.tsv had wu4; places win)");
+
+    /* Characters: all readings, default first; single-character lookup. */
+    char rb[128];
+    int n = mq_lexicon_char(lx, 0x957F /* 长 */, rb, sizeof rb);
+    CHECK(n >= 2, "长 has several readings");
+    CHECK(strncmp(rb, "chang2,", 7) == 0, "长 defaults to chang2");
+    CHECK_HAS(rb, "zhang3", "长 can be zhang3");
+    CHECK_STR(look(lx, "长"), "chang2", "a single character looks up its default reading");
+    CHECK(freq > 1000, "a single character has a frequency");
+    CHECK_INT(mq_lexicon_char(lx, 0x4E00 /* 一 */, rb, sizeof rb), 1, "一 has one reading");
+    CHECK_STR(rb, "yi1", "一 is yi1");
+    CHECK_INT(mq_lexicon_char(lx, 'A', rb, sizeof rb), 0, "a Latin letter has no reading");
+    CHECK_INT(mq_lexicon_char(lx, 0x957F, rb, 4), 0, "too small a buffer: 0");
+    CHECK_STR(rb, "", "too small a buffer: empty string");
+
+    /* Unknown words. */
+    CHECK_INT(mq_lexicon_lookup(lx, "银行乌兰牧骑", strlen("银行乌兰牧骑"), buf, sizeof buf,
+                                &freq), 0, "unknown word returns 0");
+    CHECK_INT(mq_lexicon_lookup(lx, "银", 1, buf, sizeof buf, &freq), 0,
+              "a partial UTF-8 sequence returns 0");
+    CHECK_INT(mq_lexicon_lookup(lx, "银行", strlen("银行"), buf, 5, &freq), 0,
+              "too small a buffer returns 0");
+    CHECK_INT(mq_lexicon_lookup(lx, "银行", strlen("银行"), NULL, 0, &freq), 1,
+              "existence check without a buffer");
+
+    /* Limits and totals. */
+    CHECK(mq_lexicon_max_word_bytes(lx) >= strlen("莫力达瓦达斡尔族自治旗"), "max key bytes");
+    CHECK(mq_lexicon_total_freq(lx) > 5e7, "total frequency is a corpus size");
+    CHECK(mq_lexicon_memory(lx) > 1000000, "memory counts the mapped data");
+
+    /* User entries win over everything built in. */
+    size_t before = mq_lexicon_count(lx);
+    CHECK_INT(mq_lexicon_add(lx, "银行", "yin2 xing2", &err), MQ_OK, "add a user entry");
+    CHECK_STR(look(lx, "银行"), "yin2 xing2", "a user entry overrides words.tsv");
+    CHECK(freq >= 7000, "a user entry keeps at least the built-in frequency");
+    CHECK_INT(mq_lexicon_add(lx, "准格尔旗", "ZHUN3  GE2 ER3 QI2", &err), MQ_OK,
+              "add over a place, upper case and extra spaces");
+    CHECK_STR(look(lx, "准格尔旗"), "zhun3 ge2 er3 qi2", "user pinyin normalized");
+    CHECK_INT(mq_lexicon_add(lx, "绿洲", "lü4 zhou1", &err), MQ_OK, "ü accepted");
+    CHECK_STR(look(lx, "绿洲"), "lv4 zhou1", "ü stored as v");
+    CHECK_INT(mq_lexicon_add(lx, "重", "chong2", &err), MQ_OK, "a single-character user entry");
+    n = mq_lexicon_char(lx, 0x91CD /* 重 */, rb, sizeof rb);
+    CHECK(strncmp(rb, "chong2", 6) == 0, "a user reading of a character comes first");
+    CHECK_HAS(rb, "zhong4", "the built-in readings follow");
+    CHECK(strstr(rb + 6, "chong2") == NULL, "and are not repeated");
+    CHECK_INT(mq_lexicon_add(lx, "银行", "yin2 hang2", &err), MQ_OK, "replace a user entry");
+    CHECK_STR(look(lx, "银行"), "yin2 hang2", "the later user entry wins");
+    CHECK_INT(mq_lexicon_count(lx), before + 4, "replacing does not add an entry");
+    CHECK_INT(mq_lexicon_add(lx, "巴特尔山", "ba1 te4 er3", &err), MQ_EINPUT,
+              "syllable count must match");
+    CHECK_HAS(err.msg, "巴特尔山", "the message names the text");
+    CHECK_INT(mq_lexicon_add(lx, "草原", "cao yuan", &err), MQ_EINPUT, "tone digits required");
+    CHECK_INT(mq_lexicon_add(lx, "草原", "cao3 yuan6", &err), MQ_EINPUT, "tone 6 rejected");
+    CHECK_INT(mq_lexicon_add(lx, "", "a1", &err), MQ_EINPUT, "empty text rejected");
+    CHECK_INT(mq_lexicon_add(lx, "\xff\xfe", "a1 a1", &err), MQ_EINPUT, "bad UTF-8 rejected");
+    CHECK(mq_lexicon_max_word_bytes(lx) >= strlen("莫力达瓦达斡尔族自治旗"), "max still there");
+
+    mq_lexicon_free(lx);
+}
+
+static void test_errors(void)
+{
+    mq_lexicon *lx = (mq_lexicon *)1;
+    mq_error err = { 0 };
+    CHECK_INT(mq_lexicon_open("/nonexistent/lexicon", &lx, &err), MQ_EIO, "missing dir: EIO");
+    CHECK(lx == NULL, "*out is NULL on failure");
+    CHECK_HAS(err.msg, "/nonexistent/lexicon/words.tsv", "EIO names the file");
+
+    char dir[] = "/tmp/mq_test_lexicon_XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+    const char *chars = "# comment\n中\tzhong1,zhong4\t100\n国\tguo2\n";
+    const char *places = "呼和浩特\thu1 he2 hao4 te4\t1000000\n";
+    write_file(dir, "chars.tsv", chars);
+    write_file(dir, "places.tsv", places);
+
+    write_file(dir, "words.tsv", "# header\n# more\n中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n");
+    int rc = mq_lexicon_open(dir, &lx, &err);
+    CHECK_INT(rc, MQ_OK, "a small valid lexicon opens");
+    if (rc == MQ_OK) {
+        CHECK_STR(look(lx, "中国"), "zhong1 guo2", "small: word");
+        CHECK_STR(look(lx, "国"), "guo2", "small: char without FREQ column");
+        CHECK(freq == 0.0, "small: char without FREQ has 0");
+        CHECK_NEAR(mq_lexicon_total_freq(lx), 50 + 40 + 100, 0.5, "small: total (places not counted)");
+        CHECK_INT(mq_lexicon_max_word_bytes(lx), strlen("呼和浩特"), "small: max key");
+        mq_lexicon_free(lx);
+    }
+
+    struct {
+        const char *words, *want, *desc;
+    } bad[] = {
+        { "# h\n中国\tzhong1 guo2\t50\n国家 guo2 jia1 40\n", "words.tsv:3:", "no TAB" },
+        { "中国\tzhong1 guo\t50\n", "words.tsv:1:", "missing tone digit" },
+        { "中国\tzhong1 guo2\n", "words.tsv:1:", "missing FREQ" },
+        { "中国\tzhong1 guo2\t5x\n", "words.tsv:1:", "bad FREQ" },
+        { "中国\tzhong1\t5\n", "words.tsv:1:", "syllable count" },
+        { "国家\tguo2 jia1\t40\n中国\tzhong1 guo2\t50\n", "words.tsv:2:", "out of order" },
+        { "中国\tzhong1 guo2\t50\n中国\tzhong1 guo2\t50\n", "words.tsv:2:", "duplicate" },
+        { "中国\tzhong1 guo2\t50\r\n", "words.tsv:1:", "CRLF" },
+        { "中国\tzhong1 guo2\t50\n\n", "words.tsv:2:", "blank line" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(dir, "words.tsv", bad[i].words);
+        lx = NULL;
+        rc = mq_lexicon_open(dir, &lx, &err);
+        char desc[128];
+        snprintf(desc, sizeof desc, "malformed (%s): MQ_EINPUT", bad[i].desc);
+        CHECK_INT(rc, MQ_EINPUT, desc);
+        snprintf(desc, sizeof desc, "malformed (%s): names file:line", bad[i].desc);
+        CHECK_HAS(err.msg, bad[i].want, desc);
+        mq_lexicon_free(lx);
+    }
+    write_file(dir, "words.tsv", "中国\tzhong1 guo2\t50\n");
+    write_file(dir, "chars.tsv", "中国\tzhong1\n");
+    CHECK_INT(mq_lexicon_open(dir, &lx, &err), MQ_EINPUT, "chars.tsv key of two characters");
+    CHECK_HAS(err.msg, "chars.tsv:1:", "names chars.tsv:1");
+    write_file(dir, "chars.tsv", "# x\n\xe4\xb8\tzhong1\n");
+    CHECK_INT(mq_lexicon_open(dir, &lx, &err), MQ_EINPUT, "chars.tsv key not UTF-8");
+    CHECK_HAS(err.msg, "chars.tsv:2:", "names chars.tsv:2");
+    write_file(dir, "chars.tsv", chars);
+    write_file(dir, "places.tsv", "");
+    rc = mq_lexicon_open(dir, &lx, &err);
+    CHECK_INT(rc, MQ_OK, "an empty places.tsv is fine");
+    if (rc == MQ_OK) {
+        CHECK_INT(mq_lexicon_lookup(lx, "呼和浩特", strlen("呼和浩特"), buf, sizeof buf, &freq),
+                  0, "empty places: not found");
+        mq_lexicon_free(lx);
+    }
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    test_real_data();
+    test_errors();
+    MQ_TEST_END();
+}

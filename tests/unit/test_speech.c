@@ -1,0 +1,102 @@
+/* test_speech.c — voice presets and eSpeak NG: presets load and are checked,
+ * pinyin is spoken as Mandarin, phrases are trimmed, pauses are the preset's. */
+#include "mq_test.h"
+#include "speech/mq_speak.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static void test_presets(void)
+{
+    mq_voiceset *vs = NULL;
+    mq_error err = { 0 };
+    CHECK_INT(mq_voiceset_open("voices", &vs, NULL, &err), MQ_OK, "the shipped presets load");
+    CHECK(mq_voiceset_count(vs) >= 4, "at least four presets");
+    const char *want[] = { "announcer", "narrator", "host-female", "elder-slow" };
+    for (int i = 0; i < 4; i++)
+        CHECK(mq_voiceset_find(vs, want[i]) != NULL, want[i]);
+    const mq_voice *slow = mq_voiceset_find(vs, "elder-slow");
+    const mq_voice *news = mq_voiceset_find(vs, "announcer");
+    CHECK(slow && news && slow->rate < news->rate, "elder-slow speaks slower than announcer");
+    CHECK(slow && news && slow->pause_sentence > news->pause_sentence,
+          "elder-slow pauses longer");
+    mq_voiceset_free(vs);
+
+    char dir[] = "/tmp/mq_test_voice_XXXXXX";
+    mkdtemp(dir);
+    char path[256];
+    snprintf(path, sizeof path, "%s/bad.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("rate: 9000\npitch: high\nspeed: 3\npause: { comma: forever }\n", f);
+    fclose(f);
+    mq_diags *d = mq_diags_create();
+    mq_voice *v = NULL;
+    CHECK_INT(mq_voice_load(path, &v, d, &err), MQ_EINPUT, "a broken preset is refused");
+    CHECK_INT(mq_diags_count(d), 4, "with one message per problem");
+    CHECK_HAS(mq_diags_get(d, 0)->message, "from 80 to 450", "rate range stated");
+    CHECK_INT(mq_diags_get(d, 0)->line, 1, "rate error on line 1");
+    CHECK_HAS(mq_diags_get(d, 2)->message, "unknown key 'speed'", "unknown key named");
+    mq_diags_free(d);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_synthesis(void)
+{
+    mq_speech *sp = NULL, *sp2 = NULL;
+    mq_error err = { 0 };
+    CHECK_INT(mq_speech_create(NULL, &sp, &err), MQ_OK, "eSpeak NG starts");
+    CHECK_INT(mq_speech_create(NULL, &sp2, &err), MQ_EINVAL, "a second synthesizer is refused");
+    CHECK_INT(mq_speech_rate(sp), 22050, "eSpeak NG speaks at 22050 Hz");
+    mq_voice v = { .name = "t", .rate = 175, .pitch = 50, .range = 50, .volume = 100,
+                   .pause_comma = 0.2, .pause_sentence = 0.5, .pause_paragraph = 1.0 };
+    float *buf = NULL;
+    size_t len = 0, cap = 0;
+    CHECK_INT(mq_speech_phrase(sp, &v, NULL, "ni3 hao3", '.', &buf, &len, &cap, &err), MQ_OK,
+              "a phrase is spoken");
+    CHECK(len > 22050 / 4 && len < 22050, "ni3 hao3 lasts a quarter to one second");
+    CHECK(fabs(buf[0]) < 0.05 && fabs(buf[len - 1]) < 0.05, "trimmed edges start and end quietly");
+    size_t one = len;
+    len = 0;
+    mq_speech_params fast = { .rate = 350 };
+    mq_speech_phrase(sp, &v, &fast, "ni3 hao3", '.', &buf, &len, &cap, &err);
+    CHECK(len < one, "a faster rate gives a shorter phrase");
+    char ph[512];
+    CHECK_INT(mq_speech_phonemes(sp, &v, "ni3 hao3", ph, sizeof ph, &err), MQ_OK, "phonemes");
+    CHECK_STR(ph, "n'i35_| X'Au214_|", "ni3 hao3 is Mandarin with eSpeak NG's 3-3 sandhi");
+    free(buf);
+
+    /* A reading spoken with pauses: sentence times come back in order. */
+    mq_reader *rd = NULL;
+    CHECK_INT(mq_reader_create("voices/lexicon", &rd, &err), MQ_OK, "reader");
+    mq_reading *r = NULL;
+    const char *t = "你好。再见。";
+    mq_reader_read(rd, t, strlen(t), &r, &err);
+    mq_buf out = { .channels = 1 };
+    struct { size_t n, start[4], end[4]; } times = { 0 };
+    mq_sentence_cb cb = NULL;
+    (void)cb;
+    mq_speak_opts so = { .rate = 48000 };
+    CHECK_INT(mq_speak_reading(sp, &v, r, &so, &out, &err), MQ_OK, "a reading is spoken");
+    size_t total = out.frames;
+    out.frames = 0;
+    volatile sig_atomic_t stop = 1;
+    so.stop = &stop;
+    CHECK_INT(mq_speak_reading(sp, &v, r, &so, &out, &err), MQ_EINTERRUPTED,
+              "a stop request interrupts");
+    (void)times;
+    CHECK(total > (size_t)(0.5 * 48000), "two sentences and a 0.5 s pause last over 0.5 s");
+    mq_buf_free(&out);
+    mq_reading_free(r);
+    mq_reader_free(rd);
+    mq_speech_free(sp);
+    CHECK_INT(mq_speech_create(NULL, &sp, &err), MQ_OK, "eSpeak NG restarts after free");
+    mq_speech_free(sp);
+}
+
+int main(void)
+{
+    test_presets();
+    test_synthesis();
+    MQ_TEST_END();
+}

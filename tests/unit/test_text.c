@@ -1,0 +1,144 @@
+/* test_text.c — the text stage: cleaning pasted text, numbers by context,
+ * segmentation, sandhi of 一 and 不, inline fixes, phrases and sentences. */
+#include "mq_test.h"
+#include "text/mq_text.h"
+
+#include <stdlib.h>
+
+static mq_reader *rd;
+
+/* The reading of TEXT after cleaning, as `muqir pinyin` prints it. */
+static char *reading(const char *text)
+{
+    static char buf[4096];
+    mq_error err = { 0 };
+    char *clean = mq_text_clean(text, strlen(text), &err);
+    mq_reading *r = NULL;
+    if (!clean || mq_reader_read(rd, clean, strlen(clean), &r, &err) != MQ_OK) {
+        snprintf(buf, sizeof buf, "ERROR %s", err.msg);
+    } else {
+        char *s = mq_reading_format(r);
+        snprintf(buf, sizeof buf, "%s", s);
+        free(s);
+    }
+    mq_reading_free(r);
+    free(clean);
+    return buf;
+}
+
+static void test_clean(void)
+{
+    mq_error err = { 0 };
+    const char *in = "新时代画卷气吞山河,新征程篇章气 势恢宏。连日来\n专栏报道\n\n带头实干\n从“准点下班”";
+    char *out = mq_text_clean(in, strlen(in), &err);
+    CHECK_STR(out, "新时代画卷气吞山河,新征程篇章气势恢宏。连日来专栏报道\n带头实干\n从“准点下班”",
+              "column-break spaces go, lines join, blank lines and headings end paragraphs");
+    free(out);
+    const char *fw = "ＣＣＴＶ　播出１２３４５，20 000人";
+    out = mq_text_clean(fw, strlen(fw), &err);
+    CHECK_STR(out, "CCTV播出12345，20 000人", "full-width letters and digits become ASCII");
+    free(out);
+    const char *en = "The quick brown fox jumps over\nthe lazy dog";
+    out = mq_text_clean(en, strlen(en), &err);
+    CHECK_STR(out, "The quick brown fox jumps over the lazy dog",
+              "Latin words across a line break keep a space");
+    free(out);
+    out = mq_text_clean("好\xE4\xBD", 5, &err);
+    CHECK(out == NULL, "invalid UTF-8 is refused");
+    CHECK_INT(err.code, MQ_EINPUT, "invalid UTF-8 is bad input");
+    CHECK_HAS(err.msg, "1:2: invalid UTF-8", "the message gives line:column");
+    out = mq_text_clean("\xEF\xBB\xBF你好", 9, &err);
+    CHECK_STR(out, "你好", "a BOM is dropped");
+    free(out);
+}
+
+static void test_numbers(void)
+{
+    static const struct { const char *text, *want; } cases[] = {
+        { "2本", "liang3 ben3" }, { "2000", "liang3 qian1" },
+        { "3080", "san1 qian1 ling2 ba1 shi2" }, { "105", "yi4 bai3 ling2 wu3" },
+        { "20 000人", "liang3 wan4 ren2" }, { "20,000人", "liang3 wan4 ren2" },
+        { "2019年", "er4 ling2 yi1 jiu3 nian2" }, { "12", "shi2 er4" },
+        { "2060个", "liang3 qian1 ling2 liu4 shi2 ge4" },
+        { "20万斤", "er4 shi2 wan4 jin1" }, { "2.5", "er4 dian3 wu3" },
+        { "4.2%", "bai3 fen1 zhi1 si4 dian3 er4" }, { "2/5", "wu3 fen1 zhi1 er4" },
+        { "8:45", "ba1 dian3 si4 shi2 wu3 fen1" }, { "4:1", "si4 bi3 yi1" },
+        { "-12℃", "ling2 xia4 shi2 er4 she4 shi4 du4" }, { "第3", "di4 san1" },
+        { "第2名", "di4 er4 ming2" }, { "119", "yao1 yao1 jiu3" },
+        { "12315", "yao1 er4 san1 yao1 wu3" },
+        { "0477-8123456", "ling2 si4 qi1 qi1 ba1 yao1 er4 san1 si4 wu3 liu4" },
+        { "90后", "jiu3 ling2 hou4" }, { "00后", "ling2 ling2 hou4" },
+        { "CCTV", "xi1 xi1 ti4 wei1" }, { "4G", "si4 ji4" },
+        { "5月4日", "wu3 yue4 si4 ri4" }, { "2024-05-04", "er4 ling2 er4 si4 nian2 wu3 yue4 si4 ri4" },
+        { "25km", "er4 shi2 wu3 gong1 li3" }, { "¥48", "si4 shi2 ba1 yuan2" },
+        { "1个", "yi2 ge4" }, { "11个", "shi2 yi1 ge4" }, { "1月", "yi1 yue4" },
+        { "10000", "yi2 wan4" }, { "100000", "shi2 wan4" }, { "100010", "shi2 wan4 ling2 yi1 shi2" },
+        { "7排41号", "qi1 pai2 si4 shi2 yi1 hao4" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char desc[128];
+        snprintf(desc, sizeof desc, "number: %s", cases[i].text);
+        CHECK_STR(reading(cases[i].text), cases[i].want, desc);
+    }
+}
+
+static void test_words_and_sandhi(void)
+{
+    CHECK_STR(reading("银行"), "yin2 hang2", "a polyphone inside a word takes the word's reading");
+    CHECK_STR(reading("一个"), "yi2 ge4", "一 before tone 4 is yi2");
+    CHECK_STR(reading("一天"), "yi4 tian1", "一 before tone 1 is yi4");
+    CHECK_STR(reading("第一"), "di4 yi1", "ordinal 一 keeps tone 1");
+    CHECK_STR(reading("统一"), "tong3 yi1", "word-final 一 keeps tone 1");
+    CHECK_STR(reading("不要"), "bu2 yao4", "不 before tone 4 is bu2");
+    CHECK_STR(reading("不好"), "bu4 hao3", "不 elsewhere is bu4");
+    CHECK_STR(reading("你好"), "ni3 hao3", "3-3 sandhi is not written in the reading");
+}
+
+static void test_inline_and_phrases(void)
+{
+    CHECK_STR(reading("重{chong2}庆"), "chong2 qing4", "X{pinyin} fixes the character before");
+    CHECK_STR(reading("{乌兰牧骑|wu1 lan2 mu4 qi2}"), "wu1 lan2 mu4 qi2", "{TEXT|pinyin}");
+    CHECK_HAS(reading("重{chong}庆"), "tone digit", "a fix without tone is refused");
+    CHECK_HAS(reading("{乌兰|wu1}"), "2 characters but 1 syllables", "count mismatch is refused");
+    CHECK_HAS(reading("{chong2"), "not closed", "an unclosed brace is refused");
+
+    mq_error err = { 0 };
+    mq_reading *r = NULL;
+    const char *t = "你好，世界。“再见！”\n新的一段";
+    CHECK_INT(mq_reader_read(rd, t, strlen(t), &r, &err), MQ_OK, "reading a paragraph");
+    CHECK_INT(mq_reading_sentence_count(r), 3, "three sentences");
+    CHECK_STR(mq_reading_sentence(r, 0)->text, "你好，世界。", "sentence 1 text");
+    CHECK_STR(mq_reading_sentence(r, 1)->text, "“再见！”", "closing quote stays with its sentence");
+    CHECK_STR(mq_reading_sentence(r, 2)->text, "新的一段", "paragraph 2");
+    CHECK_INT(mq_reading_phrase_count(r), 4, "four phrases");
+    CHECK_INT(mq_reading_phrase(r, 0)->brk, MQ_BREAK_COMMA, "comma pause");
+    CHECK_INT(mq_reading_phrase(r, 1)->brk, MQ_BREAK_SENTENCE, "sentence pause");
+    CHECK_INT(mq_reading_phrase(r, 2)->brk, MQ_BREAK_PARAGRAPH, "paragraph pause after the line break");
+    CHECK_INT(mq_reading_phrase(r, 2)->end, '!', "exclamation intonation");
+    CHECK_INT(mq_reading_syllables(r), 10, "ten syllables");
+    mq_reading_free(r);
+
+    CHECK_INT(mq_reader_add_entry(rd, "准格尔", "zhun3 ge2 er3", &err), MQ_OK, "user entry added");
+    CHECK_INT(mq_reader_add_entry(rd, "准格尔", "zhun3 ge2", &err), MQ_EINPUT,
+              "a user entry with the wrong syllable count is refused");
+    CHECK_INT(mq_reader_add_entry(rd, "长", "chang", &err), MQ_EINPUT,
+              "a user entry without tones is refused");
+    CHECK_INT(mq_reader_add_entry(rd, "长", "zhang3", &err), MQ_OK, "user entry for one char");
+    CHECK_STR(reading("长"), "zhang3", "a user entry wins over the built-in reading");
+}
+
+int main(void)
+{
+    mq_error err = { 0 };
+    if (mq_reader_create("voices/lexicon", &rd, &err) != MQ_OK) {
+        printf("FAIL: cannot open the lexicon: %s\n", err.msg);
+        return 1;
+    }
+    test_clean();
+    test_numbers();
+    test_words_and_sandhi();
+    test_inline_and_phrases();
+    CHECK(mq_reader_memory(rd) > 0, "the lexicon reports its memory");
+    mq_reader_free(rd);
+    MQ_TEST_END();
+}
