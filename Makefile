@@ -83,6 +83,11 @@ bench: all
 bench-reading: all
 	@tools/bench-reading
 
+# Regenerates voices/lexicon from the pinned npm packages (needs node and npm;
+# the engine itself never touches npm). See voices/lexicon/SOURCES.md.
+lexicon:
+	cd tools/build-lexicon && npm ci && node build.mjs
+
 install: $(BUILD)/muqir
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/muqir/voices
 	install -m 755 $(BUILD)/muqir $(DESTDIR)$(PREFIX)/bin/muqir
