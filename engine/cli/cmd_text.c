@@ -32,7 +32,7 @@ static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t l
     } else {
         for (size_t i = 0; i < mq_reading_phrase_count(r); i++) {
             char ph[8192];
-            if (mq_speech_phonemes(e->speech, v, mq_reading_phrase(r, i)->pinyin, ph, sizeof ph,
+            if (mq_speech_phonemes(e->speech, v, mq_reading_phrase(r, i)->spoken, ph, sizeof ph,
                                    &err) != MQ_OK) {
                 cli_error("%s", err.msg);
                 st = CLI_FAIL;

@@ -44,7 +44,7 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             ph = mq_reading_phrase(reading, pi);
             size_t n = 0;
             if (rc == MQ_OK)
-                rc = mq_speech_phrase(sp, v, &opts->params, ph->pinyin, ph->end, &pcm, &n,
+                rc = mq_speech_phrase(sp, v, &opts->params, ph->spoken, ph->end, &pcm, &n,
                                       &cap, err);
             if (rc == MQ_OK)
                 rc = mq_resample_mono(pcm, n, in_rate, opts->rate, out, err);

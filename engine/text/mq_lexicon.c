@@ -362,8 +362,8 @@ int mq_lexicon_lookup(const mq_lexicon *lx, const char *word, size_t len, char *
         if (freq)
             *freq = lx->user[i].freq;
         if (!buf && !bufsz)
-            return 1;
-        return copy_out(buf, bufsz, lx->user[i].pinyin, strlen(lx->user[i].pinyin));
+            return 2;
+        return copy_out(buf, bufsz, lx->user[i].pinyin, strlen(lx->user[i].pinyin)) ? 2 : 0;
     }
     const char *py;
     size_t pylen;

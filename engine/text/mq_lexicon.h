@@ -54,7 +54,8 @@ void mq_lexicon_free(mq_lexicon *lx);
  * says what is wrong), MQ_ENOMEM, MQ_EINVAL. */
 int mq_lexicon_add(mq_lexicon *lx, const char *text, const char *pinyin, mq_error *err);
 
-/* Exact lookup of the LEN bytes at WORD. Returns 1 when found: copies the pinyin
+/* Exact lookup of the LEN bytes at WORD. Returns 2 for a user entry (its reading
+ * is final: no context rule may change it), 1 for a built-in one; copies the pinyin
  * NUL-terminated into BUF (BUFSZ bytes; BUF may be NULL when BUFSZ is 0) and sets
  * *FREQ (FREQ may be NULL). Returns 0 when not found — and also when BUF is too
  * small for the reading (BUF is then ""; 256 bytes is always enough for keys of

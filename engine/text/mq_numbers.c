@@ -139,7 +139,8 @@ static int read_section(mq_units *us, int v, int leading, int liang, size_t src)
         int skip_one = leading && !printed && i == 2 && d[i] == 1;
         if (!skip_one) {
             const char *han = digit_han[d[i]], *syl = digit_syl[d[i]];
-            if (d[i] == 2 && (i == 0 || (liang && i == 1)))
+            /* 两千 anywhere (三万两千), 两百 only at the head (but 一千二百). */
+            if (d[i] == 2 && (i == 0 || (liang && i == 1 && leading && !printed)))
                 han = "两", syl = "liang3";
             /* 一 before 百 and 千 is yì (tone sandhi before tones 3 and 1). */
             if (d[i] == 1 && (i == 0 || i == 1))
@@ -465,10 +466,14 @@ int mq_numbers_read(const char *s, size_t len, size_t *pos, mq_units *us)
             return 1;
         }
     }
+    /* Phone, hotline, room and train numbers: digit by digit, 1 as 幺. */
+    int counted = measure_follows(s, len, e) || unit_at(s, len, e) >= 0;
     int phone = !neg && !money && !t.nf &&
                 ((t.nd >= 3 && t.digits[0] == '0' && e < len && s[e] == '-') ||
                  (t.nd == 11 && t.digits[0] == '1') || (t.nd >= 5 && t.digits[0] == '0') ||
-                 is_hotline(&t) || (t.nd >= 3 && phone_context(s, src)));
+                 (is_hotline(&t) && !counted) || (t.nd >= 3 && phone_context(s, src)) ||
+                 (t.nd >= 3 && (at(s, len, e, "室") || at(s, len, e, "次"))) ||
+                 (t.nd >= 3 && src > 0 && is_alpha(s[src - 1])));
     if (phone) {
         if (read_digits(us, t.digits, t.nd, 1, src))
             return MQ_ENOMEM;
@@ -513,9 +518,9 @@ int mq_numbers_read(const char *s, size_t len, size_t *pos, mq_units *us)
     size_t rk = (s[e] == '-' || s[e] == '~') ? 1 : at(s, len, e, "～") ? 3 : at(s, len, e, "—") ? 3 : 0;
     numtok b;
     if (!neg && rk && scan_number(s, len, e + rk, &b)) {
-        int liang = measure_follows(s, len, b.end) || unit_at(s, len, b.end) >= 0;
-        if (read_number(us, &t, liang, src) || push(us, "到", "dao4", 1, src) ||
-            read_number(us, &b, liang, src))
+        /* Ranges are read with 二: 2-4天 二到四天. */
+        if (read_number(us, &t, 0, src) || push(us, "到", "dao4", 1, src) ||
+            read_number(us, &b, 0, src))
             return MQ_ENOMEM;
         e = b.end;
     } else {

@@ -6,8 +6,9 @@
  * log(freq / total), unknown single characters a floor), and each word takes
  * its lexicon reading. Numbers, letters and symbols go to mq_numbers.c;
  * punctuation becomes breaks; inline fixes ({...|...}, X{...}) force
- * readings. A last pass applies the tone sandhi of 一 and 不, then the units
- * are grouped into phrases and sentences.
+ * readings. mq_rules.c then decides polyphones left standing alone and the
+ * tone sandhi of 一 and 不, and the units are grouped into phrases and
+ * sentences.
  */
 #include "mq_text_int.h"
 #include "mq_lexicon.h"
@@ -24,6 +25,7 @@ struct mq_reader {
 struct mq_reading {
     char *text;          /* sentence texts, NUL-separated */
     char *pinyin;        /* all phrase strings, NUL-separated */
+    char *spoken;        /* the same with spoken tones */
     mq_phrase *phrases;
     size_t nphrases;
     mq_sentence *sentences;
@@ -212,10 +214,12 @@ static int read_han(mq_reader *rd, const char *s, size_t len, size_t base, mq_un
         size_t j = next[i], wl = off[j] - off[i];
         double freq;
         int nsyl = -1;
-        if (mq_lexicon_lookup(rd->lx, s + off[i], wl, buf, sizeof buf, &freq))
+        int found = mq_lexicon_lookup(rd->lx, s + off[i], wl, buf, sizeof buf, &freq);
+        if (found)
             nsyl = count_syllables(buf);
         if (nsyl == (int)(j - i)) {
-            rc = push_reading(us, s, off + i, j - i, buf, 0, base);
+            /* A user's reading is final; a built-in one may meet context rules. */
+            rc = push_reading(us, s, off + i, j - i, buf, found == 2, base);
         } else {
             /* Not a known word: each character with its most common reading. */
             for (size_t k = i; k < j && rc == MQ_OK; k++) {
@@ -236,61 +240,6 @@ done:
     free(best);
     free(next);
     return rc;
-}
-
-/* ---- tone sandhi of 一 and 不 ---- */
-
-static int tone_of(const mq_unit *u)
-{
-    size_t n = strlen(u->syl);
-    return n ? u->syl[n - 1] - '0' : 0;
-}
-
-static int is_numeral(uint32_t cp)
-{
-    static const uint32_t nums[] = { 0x96F6, 0x4E00, 0x4E8C, 0x4E24, 0x4E09, 0x56DB, 0x4E94,
-                                     0x516D, 0x4E03, 0x516B, 0x4E5D, 0x5341, 0x767E, 0x5343,
-                                     0x4E07, 0x4EBF, 0x7B2C, 0 };
-    for (int i = 0; nums[i]; i++)
-        if (cp == nums[i])
-            return 1;
-    return 0;
-}
-
-static void set_tone(mq_unit *u, int tone)
-{
-    size_t n = strlen(u->syl);
-    if (n)
-        u->syl[n - 1] = (char)('0' + tone);
-}
-
-static void sandhi(mq_units *us)
-{
-    for (size_t i = 0; i < us->n; i++) {
-        mq_unit *u = &us->u[i];
-        if (u->forced || (u->cp != 0x4E00 && u->cp != 0x4E0D))
-            continue;
-        mq_unit *nx = i + 1 < us->n && us->u[i + 1].cp ? &us->u[i + 1] : NULL;
-        mq_unit *pv = i > 0 && us->u[i - 1].cp ? &us->u[i - 1] : NULL;
-        int t = nx ? tone_of(nx) : 0;
-        if (u->cp == 0x4E0D) { /* 不 */
-            if (nx && (u->word == MQ_W_BEGIN || u->word == MQ_W_MID || u->word == MQ_W_SINGLE))
-                set_tone(u, t == 4 ? 2 : 4);
-            continue;
-        }
-        /* 一 keeps tone 1 when counting or ordinal (第一, 十一, 一一), at the end
-         * of a word (统一, 唯一) or of a phrase; between a reduplicated verb
-         * (看一看) it is neutral; before tone 4 it is yí, elsewhere yì. */
-        if (!nx || u->word == MQ_W_END || (pv && is_numeral(pv->cp)) ||
-            (nx && is_numeral(nx->cp) && nx->cp != 0x5343 && nx->cp != 0x767E &&
-             nx->cp != 0x4E07 && nx->cp != 0x4EBF))
-            continue;
-        if (pv && nx && pv->cp == nx->cp && pv->word == MQ_W_SINGLE) {
-            set_tone(u, 5);
-            continue;
-        }
-        set_tone(u, (t == 4 || t == 5) ? 2 : (t >= 1 && t <= 3) ? 4 : 1);
-    }
 }
 
 /* ---- the walk over the clean text ---- */
@@ -488,13 +437,16 @@ static int build(mq_reading *r, const char *text, size_t len, const mq_units *us
         nbreaks += us->u[i].cp == 0;
     }
     r->pinyin = malloc(bytes);
+    r->spoken = malloc(bytes);
     r->text = malloc(len + nbreaks + 1);
     r->phrases = calloc(nbreaks + 1, sizeof *r->phrases);
     r->sentences = calloc(nbreaks + 1, sizeof *r->sentences);
-    if (!r->pinyin || !r->phrases || !r->sentences || !r->text)
+    if (!r->pinyin || !r->spoken || !r->phrases || !r->sentences || !r->text)
         return MQ_ENOMEM;
     char *w = r->pinyin, *tw = r->text;
     char *phrase = w;
+    /* The spoken string has the same layout: the same offsets in r->spoken. */
+    char *sw = r->spoken;
     size_t sent_start = 0, first_phrase = 0;
     for (size_t i = 0; i < us->n; i++) {
         const mq_unit *u = &us->u[i];
@@ -502,16 +454,22 @@ static int build(mq_reading *r, const char *text, size_t len, const mq_units *us
             if (!u->syl[0])
                 continue;
             if (w != phrase)
-                *w++ = ' ';
+                *w++ = ' ', *sw++ = ' ';
             size_t n = strlen(u->syl);
             memcpy(w, u->syl, n);
+            memcpy(sw, u->syl, n);
+            if (u->spoken)
+                sw[n - 1] = (char)('0' + u->spoken);
             w += n;
+            sw += n;
             r->nsyl++;
             continue;
         }
         if (w != phrase) {
             *w++ = '\0';
-            r->phrases[r->nphrases++] = (mq_phrase){ phrase, u->end, (mq_break)u->brk };
+            *sw++ = '\0';
+            r->phrases[r->nphrases++] = (mq_phrase){ phrase, r->spoken + (phrase - r->pinyin),
+                                                     u->end, (mq_break)u->brk };
             phrase = w;
         } else if (r->nphrases > first_phrase &&
                    (int)u->brk > (int)r->phrases[r->nphrases - 1].brk) {
@@ -538,6 +496,25 @@ static int build(mq_reading *r, const char *text, size_t len, const mq_units *us
     return MQ_OK;
 }
 
+/* Whether units A..B-1 (characters of the text) form a lexicon word. */
+struct word_ctx {
+    mq_reader *rd;
+    const char *text;
+    const mq_units *us;
+};
+
+static int is_word(void *ctx, size_t a, size_t b)
+{
+    struct word_ctx *wc = ctx;
+    char word[64];
+    size_t n = 0;
+    for (size_t i = a; i < b && n + 4 < sizeof word; i++)
+        n += mq_utf8_put(wc->us->u[i].cp, word + n);
+    char buf[128];
+    double freq;
+    return mq_lexicon_lookup(wc->rd->lx, word, n, buf, sizeof buf, &freq);
+}
+
 int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out, mq_error *err)
 {
     *out = NULL;
@@ -555,7 +532,9 @@ int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out
     memset(copy + len, 0, 8);
     int rc = walk(rd, copy, len, &us, err);
     if (rc == MQ_OK) {
-        sandhi(&us);
+        mq_rules_apply(&us);
+        struct word_ctx wc = { rd, copy, &us };
+        mq_rules_spoken(&us, is_word, &wc);
         if (build(r, copy, len, &us))
             rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
@@ -575,6 +554,7 @@ void mq_reading_free(mq_reading *r)
         return;
     free(r->text);
     free(r->pinyin);
+    free(r->spoken);
     free(r->phrases);
     free(r->sentences);
     free(r);

@@ -58,6 +58,8 @@ typedef enum mq_break {
 
 typedef struct mq_phrase {
     const char *pinyin; /* "ge4 wei4 xiang1 qin1"; never empty */
+    const char *spoken; /* the same with the tones the synthesizer is given:
+                           3-3 sandhi inside words (展览馆 zhan2 lan2 guan3) */
     char end;           /* '.', ',', '?' or '!': the intonation at its end */
     mq_break brk;       /* the pause after it */
 } mq_phrase;

@@ -17,6 +17,7 @@ typedef struct mq_unit {
     unsigned char forced; /* reading fixed (user, numbers): no context rules or sandhi */
     unsigned char brk;    /* for a break: mq_break */
     char end;             /* for a break: '.', ',', '?', '!' */
+    unsigned char spoken; /* the tone sent to the synthesizer (3-3 sandhi applied) */
     size_t src;           /* byte offset in the clean text where it comes from */
 } mq_unit;
 
@@ -40,6 +41,15 @@ int mq_units_break(mq_units *us, mq_break brk, char end, size_t src);
  * returns 1; returns 0 when nothing there is a number; MQ_ENOMEM on failure.
  */
 int mq_numbers_read(const char *s, size_t len, size_t *pos, mq_units *us);
+
+/* Context rules for polyphones that stand alone, the neutral 来 of direction
+ * complements, and the sandhi of 一 and 不 outside lexicon words. */
+void mq_rules_apply(mq_units *us);
+
+/* Sets every unit's spoken tone: its tone with third-tone sandhi applied
+ * inside words. IS_WORD(CTX, A, B) tells whether units A..B-1 form a lexicon
+ * word. */
+void mq_rules_spoken(mq_units *us, int (*is_word)(void *ctx, size_t a, size_t b), void *ctx);
 
 /* Decodes one UTF-8 code point at S (LEN bytes left); returns its length in
  * bytes (>= 1) and sets *CP, or returns 1 and sets *CP = 0xFFFD when invalid. */

@@ -15,7 +15,7 @@ static double freq;
 
 static const char *look(const mq_lexicon *lx, const char *w)
 {
-    if (mq_lexicon_lookup(lx, w, strlen(w), buf, sizeof buf, &freq) != 1)
+    if (mq_lexicon_lookup(lx, w, strlen(w), buf, sizeof buf, &freq) <= 0)
         return NULL;
     return buf;
 }
@@ -65,16 +65,18 @@ static void test_real_data(void)
     CHECK_STR(look(lx, "处长"), "chu4 zhang3", "处长");
     CHECK(look(lx, "增长") && freq > 1000, "增长 has a corpus frequency");
 
-    /* Neutral tones, 一/不 in citation tone, ü as v, erhua not merged. */
+    /* Neutral tones, 一/不 with their sandhi inside words, ü as v, erhua not merged. */
     CHECK_STR(look(lx, "孩子"), "hai2 zi5", "孩子 neutral");
     CHECK_STR(look(lx, "东西"), "dong1 xi5", "东西 'thing'");
     CHECK_STR(look(lx, "知道"), "zhi1 dao5", "知道 neutral");
     CHECK_STR(look(lx, "时候"), "shi2 hou5", "时候 neutral");
     CHECK_STR(look(lx, "我们"), "wo3 men5", "我们 neutral");
-    CHECK_STR(look(lx, "一定"), "yi1 ding4", "一定 citation tone");
-    CHECK_STR(look(lx, "不要"), "bu4 yao4", "不要 citation tone");
+    CHECK_STR(look(lx, "一定"), "yi2 ding4", "一定 with 一 sandhi");
+    CHECK_STR(look(lx, "不要"), "bu2 yao4", "不要 with 不 sandhi");
+    CHECK_STR(look(lx, "一线"), "yi1 xian4", "一线 keeps yi1 (first line)");
+    CHECK_STR(look(lx, "统一"), "tong3 yi1", "word-final 一 is yi1");
     CHECK_STR(look(lx, "效率"), "xiao4 lv4", "效率 v for ü");
-    CHECK_STR(look(lx, "一点儿"), "yi1 dian3 er5", "一点儿 erhua as its own syllable");
+    CHECK_STR(look(lx, "一点儿"), "yi4 dian3 er5", "一点儿 erhua as its own syllable");
     CHECK_STR(look(lx, "所以"), "suo3 yi3", "所以 3-3 kept in the data");
 
     /* Places (hand-written gazetteer) and herder-life words. */
