@@ -39,6 +39,9 @@ int cli_open_reader(cli_env *e);
 int cli_open_speech(cli_env *e);
 /* Loads PATH (voices must be open); prints diagnostics on failure. */
 int cli_load_program(cli_env *e, const char *path);
+/* Adds the entries of a lexicon file (TEXT<TAB>pinyin a line) to the reader;
+ * prints located errors. */
+int cli_load_lexicon_file(cli_env *e, const char *path);
 /* Adds the program's lexicon entries to the reader; diagnostics on failure. */
 int cli_apply_lexicon(cli_env *e);
 void cli_env_free(cli_env *e);

@@ -228,3 +228,50 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
         mq_render_set_speech(*r, e->speech);
     return st;
 }
+
+int cli_load_lexicon_file(cli_env *e, const char *path)
+{
+    /* The program loader owns the lexicon file format and its messages: a
+     * one-line program that names the file reuses both. */
+    size_t n = strlen(path) * 2 + 64;
+    char *yaml = malloc(n);
+    if (!yaml) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    size_t w = (size_t)snprintf(yaml, n, "title: t\nlexicon: \"");
+    for (const char *p = path; *p && w + 4 < n; p++) {
+        if (*p == '"' || *p == '\\')
+            yaml[w++] = '\\';
+        yaml[w++] = *p;
+    }
+    snprintf(yaml + w, n - w, "\"\nitems:\n  - pause: 1\n");
+    mq_diags *d = mq_diags_create();
+    mq_error err = { 0 };
+    mq_program *p = NULL;
+    int st = CLI_OK;
+    if (!d || mq_program_load_buffer(yaml, strlen(yaml), "<lexicon>", ".", NULL, &p, d, &err) != MQ_OK) {
+        for (size_t i = 0; d && i < mq_diags_stored(d); i++) {
+            const mq_diag *dg = mq_diags_get(d, i);
+            char buf[2048];
+            /* Problems inside the file carry its own name; others are about the path. */
+            if (strcmp(dg->file, "<lexicon>"))
+                fprintf(stderr, "%s\n", mq_diag_format(dg, buf, sizeof buf));
+            else
+                cli_error("%s: %s", path, dg->message);
+        }
+        if (!d || !mq_diags_count(d))
+            cli_error("%s", err.msg);
+        st = CLI_USAGE;
+    }
+    free(yaml);
+    mq_diags_free(d);
+    if (st == CLI_OK) {
+        mq_program *keep = e->program;
+        e->program = p;
+        st = cli_apply_lexicon(e);
+        e->program = keep;
+        mq_program_free(p);
+    }
+    return st;
+}

@@ -50,14 +50,18 @@ int cmd_pinyin(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "file", required_argument, NULL, 'f' }, { "phonemes", no_argument, NULL, 'x' },
-        { "voice", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { 0 } };
-    const char *usage = "muqir pinyin TEXT... | -f FILE|- [--phonemes] [--voice NAME]";
-    const char *file = NULL, *voice = "announcer";
-    int phonemes = 0, c;
-    while ((c = getopt_long(argc, argv, "f:xv:h", opts, NULL)) != -1) {
+        { "voice", required_argument, NULL, 'v' }, { "lexicon", required_argument, NULL, 'l' },
+        { "stats", no_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' }, { 0 } };
+    const char *usage = "muqir pinyin TEXT... | -f FILE|- [--phonemes] [--voice NAME] "
+                        "[--lexicon FILE] [--stats]";
+    const char *file = NULL, *voice = "announcer", *lexicon = NULL;
+    int phonemes = 0, stats = 0, c;
+    while ((c = getopt_long(argc, argv, "f:xv:l:h", opts, NULL)) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 'x': phonemes = 1; break;
+        case 'l': lexicon = optarg; break;
+        case 's': stats = 1; break;
         case 'v': voice = optarg; break;
         case 'h': printf("usage: %s\n", usage); return CLI_OK;
         default: fprintf(stderr, "usage: %s\n", usage); return CLI_USAGE;
@@ -69,6 +73,11 @@ int cmd_pinyin(int argc, char **argv)
     }
     cli_env e = { 0 };
     int st = cli_open_reader(&e);
+    if (st == CLI_OK && lexicon)
+        st = cli_load_lexicon_file(&e, lexicon);
+    if (st == CLI_OK && stats)
+        fprintf(stderr, "%s: lexicon %s/lexicon: %.1f MB (mapped files and index)\n", cli_prog,
+                cli_voices_dir(), mq_reader_memory(e.reader) / 1048576.0);
     const mq_voice *v = NULL;
     if (st == CLI_OK && phonemes) {
         st = cli_open_voices(&e);

@@ -535,7 +535,7 @@ int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out
         mq_rules_apply(&us);
         struct word_ctx wc = { rd, copy, &us };
         mq_rules_spoken(&us, is_word, &wc);
-        if (build(r, copy, len, &us))
+        if (mq_rules_breath(&us) || build(r, copy, len, &us))
             rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
     free(copy);

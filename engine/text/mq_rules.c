@@ -12,6 +12,7 @@
 #include "mq_text_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The unit at I when it is a syllable (not a break); else NULL. */
@@ -287,4 +288,95 @@ void mq_rules_spoken(mq_units *us, int (*is_word)(void *ctx, size_t a, size_t b)
                     us->u[k].spoken = 2;
         }
     }
+}
+
+/* A long run without punctuation gets a breath every ~14 syllables. */
+#define MQ_BREATH_MAX 20     /* runs up to this many syllables stay whole */
+#define MQ_BREATH_CHUNK 14   /* the length aimed at for each part */
+#define MQ_BREATH_SLACK 4    /* how far from the aim a word boundary may be */
+
+/* How good a place the boundary before unit I is for a breath (higher is
+ * better; 0 = inside a word, never). After a particle (的 地 得 了) or before a
+ * conjunction (和 与 及 并 而 但) the phrase divides naturally. */
+static int breath_score(const mq_units *us, size_t i)
+{
+    const mq_unit *u = &us->u[i];
+    const mq_unit *pv = i > 0 ? &us->u[i - 1] : NULL;
+    if (u->word == MQ_W_MID || u->word == MQ_W_END || !pv)
+        return 0;
+    /* Never between a preposition or a numeral and what it governs. */
+    if (pv->word == MQ_W_SINGLE && in(pv->cp, "以在为对把被向从给跟将让使由于第每这那一两几个"))
+        return 0;
+    if (in(u->cp, "和与及并而但或"))
+        return 4;
+    if (in(pv->cp, "的地得了着过"))
+        return 4;
+    /* Between two words of two or more syllables, else next to a single one. */
+    return pv->word == MQ_W_END && u->word == MQ_W_BEGIN ? 2 : 1;
+}
+
+int mq_rules_breath(mq_units *us)
+{
+    size_t extra = 0;
+    size_t *cuts = NULL, ncuts = 0;
+    for (size_t i = 0; i < us->n;) {
+        size_t a = i;
+        while (i < us->n && us->u[i].cp)
+            i++;
+        size_t n = i - a;  /* a run of syllables a..i-1 */
+        if (i < us->n)
+            i++;
+        if (n <= MQ_BREATH_MAX)
+            continue;
+        size_t parts = (n + MQ_BREATH_CHUNK - 1) / MQ_BREATH_CHUNK;
+        for (size_t p = 1; p < parts; p++) {
+            size_t aim = a + n * p / parts, best = 0;
+            int best_score = 0;
+            for (size_t k = aim - MQ_BREATH_SLACK; k <= aim + MQ_BREATH_SLACK; k++) {
+                if (k <= a + 3 || k + 3 >= a + n)
+                    continue;
+                /* Prefer the better place, then the one nearer the aim. */
+                int sc = breath_score(us, k) * 16 - (int)(k > aim ? k - aim : aim - k);
+                if (breath_score(us, k) && (!best || sc > best_score)) {
+                    best = k;
+                    best_score = sc;
+                }
+            }
+            if (!best)
+                continue;
+            size_t *nc = realloc(cuts, (ncuts + 1) * sizeof *nc);
+            if (!nc) {
+                free(cuts);
+                return MQ_ENOMEM;
+            }
+            cuts = nc;
+            cuts[ncuts++] = best;
+        }
+    }
+    if (!ncuts)
+        return MQ_OK;
+    extra = ncuts;
+    mq_unit *u = malloc((us->n + extra) * sizeof *u);
+    if (!u) {
+        free(cuts);
+        return MQ_ENOMEM;
+    }
+    size_t w = 0, c = 0;
+    for (size_t i = 0; i < us->n; i++) {
+        if (c < ncuts && cuts[c] == i) {
+            memset(&u[w], 0, sizeof u[w]);
+            u[w].brk = MQ_BREAK_PHRASE;
+            u[w].end = ',';
+            u[w].forced = 1;
+            u[w].src = us->u[i].src;
+            w++;
+            c++;
+        }
+        u[w++] = us->u[i];
+    }
+    free(us->u);
+    free(cuts);
+    us->u = u;
+    us->n = us->cap = w;
+    return MQ_OK;
 }

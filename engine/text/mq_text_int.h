@@ -51,6 +51,11 @@ void mq_rules_apply(mq_units *us);
  * word. */
 void mq_rules_spoken(mq_units *us, int (*is_word)(void *ctx, size_t a, size_t b), void *ctx);
 
+/* Splits runs of more than 20 syllables without punctuation at word
+ * boundaries (after 的/了, before 和/与 where possible) with MQ_BREAK_PHRASE
+ * breaks. MQ_OK or MQ_ENOMEM. */
+int mq_rules_breath(mq_units *us);
+
 /* Decodes one UTF-8 code point at S (LEN bytes left); returns its length in
  * bytes (>= 1) and sets *CP, or returns 1 and sets *CP = 0xFFFD when invalid. */
 size_t mq_utf8_next(const char *s, size_t len, uint32_t *cp);

@@ -41,3 +41,14 @@ for v in announcer narrator host-female elder-slow; do
 done
 run_muqir say --voice nobody 你好 -o "$T/y.wav"
 expect_rc "say with an unknown voice exits 2" 2
+
+# A user lexicon file wins over the built-in reading; a broken one is located.
+printf '# 银行 as in 银行 (xing2 only for this test)\n银行\tyin2 xing2\n' > "$T/lex.tsv"
+run_muqir pinyin --lexicon "$T/lex.tsv" 银行
+check "pinyin --lexicon applies a user lexicon file" test "$(cat "$T/out")" = "yin2 xing2"
+printf '银行\tyin2\n' > "$T/bad.tsv"
+run_muqir pinyin --lexicon "$T/bad.tsv" 银行
+expect_rc "a broken lexicon file is bad input" 2
+expect_in "its error is located" "$T/err" "$T/bad.tsv:1:"
+run_muqir pinyin --stats 你好
+expect_in "--stats reports the lexicon's memory" "$T/err" " MB"

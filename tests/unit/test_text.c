@@ -118,6 +118,34 @@ static void test_inline_and_phrases(void)
     CHECK_INT(mq_reading_syllables(r), 10, "ten syllables");
     mq_reading_free(r);
 
+    /* A long run without punctuation is split at word boundaries. */
+    const char *longrun = "党的二十大报告提出坚持以人民为中心的创作导向推出更多增强人民精神力量的优秀作品"
+                          "培育造就大批德艺双馨的文学艺术家和规模宏大的文化文艺人才队伍";
+    CHECK_INT(mq_reader_read(rd, longrun, strlen(longrun), &r, &err), MQ_OK, "a long run");
+    size_t longest = 0;
+    for (size_t i = 0; i < mq_reading_phrase_count(r); i++) {
+        const char *p = mq_reading_phrase(r, i)->pinyin;
+        size_t n = 1;
+        for (; *p; p++)
+            n += *p == ' ';
+        longest = n > longest ? n : longest;
+    }
+    CHECK(mq_reading_phrase_count(r) >= 4, "69 syllables become at least four phrases");
+    CHECK(longest <= 20, "no phrase is longer than 20 syllables");
+    CHECK_INT(mq_reading_phrase(r, 0)->brk, MQ_BREAK_PHRASE, "a breath break, not a comma");
+    CHECK_INT(mq_reading_sentence_count(r), 1, "still one sentence");
+    CHECK_INT(mq_reading_syllables(r), 69, "no syllable lost or added");
+    mq_reading_free(r);
+
+    /* The spoken tones carry 3-3 sandhi inside words only. */
+    CHECK_INT(mq_reader_read(rd, "展览馆", strlen("展览馆"), &r, &err), MQ_OK, "展览馆");
+    CHECK_STR(mq_reading_phrase(r, 0)->pinyin, "zhan3 lan3 guan3", "printed with third tones");
+    CHECK_STR(mq_reading_phrase(r, 0)->spoken, "zhan2 lan2 guan3", "[[展览]馆] spoken 2 2 3");
+    mq_reading_free(r);
+    CHECK_INT(mq_reader_read(rd, "纸老虎", strlen("纸老虎"), &r, &err), MQ_OK, "纸老虎");
+    CHECK_STR(mq_reading_phrase(r, 0)->spoken, "zhi3 lao2 hu3", "[纸[老虎]] spoken 3 2 3");
+    mq_reading_free(r);
+
     CHECK_INT(mq_reader_add_entry(rd, "准格尔", "zhun3 ge2 er3", &err), MQ_OK, "user entry added");
     CHECK_INT(mq_reader_add_entry(rd, "准格尔", "zhun3 ge2", &err), MQ_EINPUT,
               "a user entry with the wrong syllable count is refused");
