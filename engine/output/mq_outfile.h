@@ -2,7 +2,7 @@
  * mq_outfile.h — exporting audio files safely.
  *
  * The file is written under a temporary name in the destination's folder
- * (".NAME.XXXXXX.tmp") and renamed over the destination only by
+ * (".NAME.XXXXXX") and renamed over the destination only by
  * mq_outfile_commit, after the data is complete and flushed to disk: a full
  * disk, a crash or Ctrl-C never leaves a partial file where the user expects a
  * finished one, and never damages an earlier file of the same name.

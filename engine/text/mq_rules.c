@@ -304,6 +304,9 @@ static int breath_score(const mq_units *us, size_t i)
     const mq_unit *pv = i > 0 ? &us->u[i - 1] : NULL;
     if (u->word == MQ_W_MID || u->word == MQ_W_END || !pv)
         return 0;
+    /* Never inside a number, a date or a spelled word (one source position). */
+    if (pv->cp && pv->src == u->src)
+        return 0;
     /* Never between a preposition or a numeral and what it governs. */
     if (pv->word == MQ_W_SINGLE && in(pv->cp, "以在为对把被向从给跟将让使由于第每这那一两几个"))
         return 0;
