@@ -7,6 +7,7 @@
 #define MQ_CLI_H
 
 #include <signal.h>
+#include "../audio/mq_mix.h"
 #include "../output/mq_render.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -49,6 +50,10 @@ void cli_env_free(cli_env *e);
  * reads and checks every item (printing every problem), then starts the
  * synthesizer. *R renders CHANNELS channels (0 = the program's). */
 int cli_prepare(cli_env *e, int channels, mq_render **r);
+
+/* Creates the mixer over a prepared program (every audio file is opened and
+ * checked; problems printed). */
+int cli_mix(cli_env *e, mq_render *r, mq_mix **mix);
 
 /* Installs SIGINT/SIGTERM handlers that set cli_stop. */
 void cli_catch_signals(void);

@@ -275,3 +275,23 @@ int cli_load_lexicon_file(cli_env *e, const char *path)
     }
     return st;
 }
+
+int cli_mix(cli_env *e, mq_render *r, mq_mix **mix)
+{
+    const mq_output_opts *oo = mq_program_output(e->program);
+    mq_mix_env env = { .program = e->program, .speak = mq_render_speech, .speak_ctx = r,
+                       .rate = oo->rate, .channels = oo->channels, .balance = 1,
+                       .stop = &cli_stop };
+    mq_diags *d = mq_diags_create();
+    mq_error err = { 0 };
+    int st = CLI_OK;
+    if (!d || mq_mix_create(&env, mix, d, &err) != MQ_OK) {
+        if (d && mq_diags_count(d))
+            cli_print_diags(d);
+        else
+            cli_error("%s", d ? err.msg : "out of memory");
+        st = d && err.code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
+    }
+    mq_diags_free(d);
+    return st;
+}

@@ -1,11 +1,12 @@
 /* cmd_check.c — `muqir check PROGRAM`: validate, then print the running order
- * with the length of every item, measured by rendering its speech (eSpeak NG
- * synthesizes a minute of speech in well under a second), so that the total
- * is the length `render` will write. */
+ * with where every item starts and how long it lasts, measured by running the
+ * mixer over the whole program (eSpeak NG synthesizes a minute of speech in
+ * well under a second), so the total is the length `render` will write. */
 #include "cli.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Formats SECONDS as M:SS.s or H:MM:SS. */
@@ -53,48 +54,49 @@ int cmd_check(int argc, char **argv)
         cli_error("check: expected one PROGRAM (usage: %s check PROGRAM)", cli_prog);
         return CLI_USAGE;
     }
-    const char *path = argv[optind];
+    cli_catch_signals();
     cli_env e = { 0 };
+    mq_render *r = NULL;
+    mq_mix *mix = NULL;
     int st = cli_open_voices(&e);
     if (st == CLI_OK)
-        st = cli_load_program(&e, path);
-    mq_render *r = NULL;
+        st = cli_load_program(&e, argv[optind]);
     if (st == CLI_OK)
         st = cli_prepare(&e, 1, &r);
-    if (st != CLI_OK) {
-        mq_render_free(r);
-        cli_env_free(&e);
-        return st;
-    }
-    const mq_output_opts *out = mq_program_output(e.program);
+    if (st == CLI_OK)
+        st = cli_mix(&e, r, &mix);
+    const mq_output_opts *out = st == CLI_OK ? mq_program_output(e.program) : NULL;
+    float *buf = st == CLI_OK ? malloc(4096 * sizeof *buf * (size_t)out->channels) : NULL;
     mq_error err = { 0 };
-    printf("%s\n", mq_program_title(e.program));
-    printf(" #  kind      name                voice         length   start\n");
-    double total = 0;
-    mq_buf buf = { .channels = 1 };
-    for (size_t i = 0; i < mq_program_item_count(e.program) && st == CLI_OK; i++) {
-        const mq_item *it = mq_program_item(e.program, i);
-        buf.frames = 0;
-        if (mq_render_item(r, i, &buf, &err) != MQ_OK) {
-            cli_error("%s", err.msg);
-            st = cli_status(err.code);
-            break;
-        }
-        double len = (double)buf.frames / out->rate;
-        char t1[32], t2[32];
-        printf("%2zu  %-8s  ", i + 1, mq_item_kind_name(it->kind));
-        print_padded(it->name ? it->name : "-", 20);
-        printf("%-12s  %7s  %7s\n", it->voice ? it->voice : "-",
-               fmt_time(len, t1, sizeof t1), fmt_time(total, t2, sizeof t2));
-        total += len;
+    long got = 1;
+    size_t total = 0;
+    while (st == CLI_OK && buf && (got = mq_mix_read(mix, buf, 4096, &err)) > 0)
+        total += (size_t)got;
+    if (st == CLI_OK && got < 0) {
+        cli_error("%s", err.msg);
+        st = err.code == MQ_EINTERRUPTED ? 130 : cli_status(err.code);
     }
-    mq_buf_free(&buf);
     if (st == CLI_OK) {
+        printf("%s\n", mq_program_title(e.program));
+        printf(" #  kind      name                voice         start    length\n");
+        for (size_t i = 0; i < mq_program_item_count(e.program); i++) {
+            const mq_item *it = mq_program_item(e.program, i);
+            const mq_mix_item *mi = mq_mix_item_info(mix, i);
+            char t1[32], t2[32];
+            printf("%2zu  %-8s  ", i + 1, mq_item_kind_name(it->kind));
+            print_padded(it->name ? it->name : "-", 20);
+            printf("%-12s  %7s  %7s%s\n", it->voice ? it->voice : "-",
+                   fmt_time(mi->start, t1, sizeof t1), fmt_time(mi->length, t2, sizeof t2),
+                   it->bed ? "  (over a bed)" : "");
+        }
         char t[32];
-        printf("total %s (%.2f s), %zu items, %d Hz, %d channel%s\n", fmt_time(total, t, sizeof t),
-               total, mq_program_item_count(e.program), out->rate, out->channels,
+        double secs = (double)total / out->rate;
+        printf("total %s (%.2f s), %zu items, %d Hz, %d channel%s\n", fmt_time(secs, t, sizeof t),
+               secs, mq_program_item_count(e.program), out->rate, out->channels,
                out->channels == 1 ? "" : "s");
     }
+    free(buf);
+    mq_mix_free(mix);
     mq_render_free(r);
     cli_env_free(&e);
     return st;

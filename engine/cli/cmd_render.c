@@ -1,16 +1,22 @@
 /* cmd_render.c — `muqir render PROGRAM -o OUT` and `muqir say TEXT -o OUT`. */
 #include "cli.h"
-#include "../output/mq_outfile.h"
+#include "../output/mq_captions.h"
+#include "../output/mq_export.h"
+#include "../output/mq_timeline.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct render_opts {
-    const char *out;
+    const char *out, *srt, *lrc, *cue, *timeline;
     int quiet;
     mq_sample_format fmt;
+    int loudness_set;
+    double loudness;          /* NAN = off */
 } render_opts;
 
 /* Parses the options render and say share; returns -1 to go on, else a status. */
@@ -20,12 +26,19 @@ static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
         { "bits", required_argument, NULL, 'b' }, { "voice", required_argument, NULL, 'v' },
+        { "loudness", required_argument, NULL, 'L' }, { "srt", required_argument, NULL, 'S' },
+        { "lrc", required_argument, NULL, 'R' }, { "cue", required_argument, NULL, 'C' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' }, { 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "o:qv:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
         case 'q': o->quiet = 1; break;
+        case 'S': o->srt = optarg; break;
+        case 'R': o->lrc = optarg; break;
+        case 'C': o->cue = optarg; break;
+        case 'T': o->timeline = optarg; break;
         case 'v':
             if (!voice) {
                 cli_error("--voice applies to 'say' only; set voices in the program");
@@ -33,6 +46,21 @@ static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
             }
             *voice = optarg;
             break;
+        case 'L': {
+            char *end;
+            o->loudness_set = 1;
+            if (!strcmp(optarg, "off")) {
+                o->loudness = NAN;
+                break;
+            }
+            o->loudness = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->loudness >= -40 && o->loudness <= -5)) {
+                cli_error("--loudness: expected a target from -40 to -5 LUFS (-23, -24, -16) "
+                          "or off, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        }
         case 'b':
             if (!strcmp(optarg, "16")) o->fmt = MQ_PCM_16;
             else if (!strcmp(optarg, "24")) o->fmt = MQ_PCM_24;
@@ -53,59 +81,93 @@ static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
     return -1;
 }
 
-/* Renders every item of R into OUT; removes the temporary file on any failure
- * or Ctrl-C. */
-static int write_items(mq_render *r, size_t n_items, const char **names,
-                       const mq_output_opts *oo, const render_opts *o)
-{
-    mq_error err = { 0 };
-    mq_outfile *f;
-    if (mq_outfile_open(o->out, oo->rate, oo->channels, o->fmt, &f, &err) != MQ_OK) {
-        cli_error("%s", err.msg);
-        return err.code == MQ_EUNSUPPORTED ? CLI_USAGE : CLI_FAIL;
-    }
+typedef struct progress_ctx {
     cli_progress pr;
-    cli_progress_init(&pr, o->quiet);
-    pr.total = n_items;
-    mq_buf buf = { .channels = oo->channels };
-    int rc = MQ_OK;
-    for (size_t i = 0; i < n_items && rc == MQ_OK; i++) {
-        pr.done = i;
-        cli_progress_show(&pr, names[i], (double)i / n_items);
-        buf.frames = 0;
-        rc = mq_render_item(r, i, &buf, &err);
-        if (rc == MQ_OK)
-            rc = mq_outfile_write(f, buf.data, buf.frames, &err);
-        if (rc == MQ_OK && cli_stop)
-            rc = mq_error_set(&err, MQ_EINTERRUPTED, "interrupted");
-    }
-    cli_progress_end(&pr);
-    mq_buf_free(&buf);
-    if (rc == MQ_OK) {
-        size_t frames = mq_outfile_frames(f);
-        rc = mq_outfile_commit(f, &err);
-        if (rc == MQ_OK && !o->quiet)
-            fprintf(stderr, "%s: wrote %s (%.1f s, %d Hz, %d channel%s)\n", cli_prog, o->out,
-                    (double)frames / oo->rate, oo->rate, oo->channels,
-                    oo->channels == 1 ? "" : "s");
+    mq_mix *mix;
+    const mq_program *program;
+    time_t started;
+} progress_ctx;
+
+static int show_progress(void *user, int pass, double fraction)
+{
+    progress_ctx *p = user;
+    if (cli_stop)
+        return 1;
+    if (!p->pr.enabled)
+        return 0;
+    /* Rendering is most of the work; measuring and writing share the rest. */
+    double whole = pass == 1 ? 0.8 * fraction : pass == 2 ? 0.8 + 0.1 * fraction
+                                                           : 0.9 + 0.1 * fraction;
+    char what[160];
+    if (pass == 1) {
+        size_t i = mq_mix_current_item(p->mix);
+        const mq_item *it = mq_program_item(p->program, i);
+        snprintf(what, sizeof what, "item %zu/%zu %s", i + 1, mq_program_item_count(p->program),
+                 it && it->name ? it->name : it ? mq_item_kind_name(it->kind) : "");
     } else {
-        mq_outfile_abort(f);
+        snprintf(what, sizeof what, pass == 2 ? "measuring loudness" : "writing");
     }
+    double spent = difftime(time(NULL), p->started);
+    char left[32] = "";
+    if (whole > 0.05 && spent >= 2)
+        snprintf(left, sizeof left, ", %.0f s left", spent / whole - spent);
+    fprintf(stderr, "\r\033[K%3d%% %s%s", (int)(whole * 100), what, left);
+    fflush(stderr);
+    return 0;
+}
+
+/* Renders the program in E through the mixer and exports it with captions. */
+static int export_program(cli_env *e, mq_render *r, const render_opts *o)
+{
+    mq_mix *mix = NULL;
+    int st = cli_mix(e, r, &mix);
+    if (st != CLI_OK)
+        return st;
+    const mq_output_opts *oo = mq_program_output(e->program);
+    progress_ctx pc = { .mix = mix, .program = e->program, .started = time(NULL) };
+    cli_progress_init(&pc.pr, o->quiet);
+    mq_export_opts xo = { .path = o->out, .format = o->fmt,
+                          .loudness = o->loudness_set ? o->loudness : oo->loudness,
+                          .true_peak = oo->true_peak, .title = mq_program_title(e->program),
+                          .curve_step = o->timeline ? 0.5 : 0,
+                          .progress = show_progress, .user = &pc };
+    mq_export_report rep;
+    mq_error err = { 0 };
+    int rc = mq_export(mix, &xo, &rep, &err);
+    cli_progress_end(&pc.pr);
+    if (rc == MQ_OK && o->srt)
+        rc = mq_captions_write_srt(mix, o->srt, &err);
+    if (rc == MQ_OK && o->lrc)
+        rc = mq_captions_write_lrc(mix, mq_program_title(e->program), o->lrc, &err);
+    if (rc == MQ_OK && o->cue)
+        rc = mq_captions_write_cue(mix, e->program, o->out, o->cue, &err);
+    if (rc == MQ_OK && o->timeline) {
+        mq_curve curve = { rep.curve, rep.ncurve, 0.5, xo.loudness };
+        rc = mq_timeline_write_svg(mix, e->program, &curve, o->timeline, &err);
+    }
+    free(rep.curve);
+    if (rc == MQ_OK && !o->quiet)
+        fprintf(stderr, "%s: wrote %s (%.1f s, %d Hz, %d channel%s, %.1f LUFS, %.1f dBTP)\n",
+                cli_prog, o->out, (double)rep.frames / oo->rate, oo->rate, oo->channels,
+                oo->channels == 1 ? "" : "s", rep.loudness, rep.true_peak);
+    mq_mix_free(mix);
     if (rc == MQ_EINTERRUPTED) {
         cli_error("interrupted; %s was not written", o->out);
         return 130;
     }
     if (rc != MQ_OK) {
         cli_error("%s", err.msg);
-        return cli_status(rc == MQ_EINPUT ? MQ_EIO : rc);
+        return rc == MQ_EUNSUPPORTED ? CLI_USAGE : rc == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
     }
     return CLI_OK;
 }
 
 int cmd_render(int argc, char **argv)
 {
-    render_opts o = { 0 };
-    const char *usage = "muqir render PROGRAM -o OUT.wav [--bits 16|24|float] [--quiet]";
+    render_opts o = { .loudness = NAN };
+    const char *usage = "muqir render PROGRAM -o OUT.wav|.flac|.ogg|.opus|.mp3 [--bits 16|24|float] "
+                        "[--loudness -23|-24|-16|off] [--srt F] [--lrc F] [--cue F] [--timeline F.svg] "
+                        "[--quiet]";
     int st = parse_opts(argc, argv, &o, NULL, usage);
     if (st >= 0)
         return st;
@@ -115,28 +177,14 @@ int cmd_render(int argc, char **argv)
     }
     cli_catch_signals();
     cli_env e = { 0 };
+    mq_render *r = NULL;
     st = cli_open_voices(&e);
     if (st == CLI_OK)
         st = cli_load_program(&e, argv[optind]);
-    mq_render *r = NULL;
     if (st == CLI_OK)
         st = cli_prepare(&e, 0, &r);
-    const mq_output_opts *oo = st == CLI_OK ? mq_program_output(e.program) : NULL;
-    if (st == CLI_OK) {
-        size_t n = mq_program_item_count(e.program);
-        const char **names = calloc(n ? n : 1, sizeof *names);
-        if (!names) {
-            cli_error("out of memory");
-            st = CLI_FAIL;
-        } else {
-            for (size_t i = 0; i < n; i++) {
-                const mq_item *it = mq_program_item(e.program, i);
-                names[i] = it->name ? it->name : mq_item_kind_name(it->kind);
-            }
-            st = write_items(r, n, names, oo, &o);
-            free(names);
-        }
-    }
+    if (st == CLI_OK)
+        st = export_program(&e, r, &o);
     mq_render_free(r);
     cli_env_free(&e);
     return st;
@@ -144,7 +192,7 @@ int cmd_render(int argc, char **argv)
 
 int cmd_say(int argc, char **argv)
 {
-    render_opts o = { 0 };
+    render_opts o = { .loudness = NAN };
     const char *voice = "announcer";
     const char *usage = "muqir say TEXT -o OUT.wav [--voice NAME] [--quiet]";
     int st = parse_opts(argc, argv, &o, &voice, usage);
@@ -154,38 +202,28 @@ int cmd_say(int argc, char **argv)
         cli_error("say: expected TEXT (usage: %s)", usage);
         return CLI_USAGE;
     }
-    /* The words after the options are the text, as `echo` takes them. */
-    size_t len = 1;
+    /* A one-item program built in memory goes through the same path as render;
+     * the words after the options are the text, as `echo` takes them. */
+    size_t len = strlen(voice) + 128;
     for (int i = optind; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *text = malloc(len);
-    if (!text) {
+        len += 2 * strlen(argv[i]) + 1;
+    char *yaml = malloc(len);
+    if (!yaml) {
         cli_error("out of memory");
         return CLI_FAIL;
     }
-    text[0] = '\0';
+    size_t w = (size_t)snprintf(yaml, len, "title: say\nvoice: \"%s\"\nitems:\n  - announce: \"",
+                                voice);
     for (int i = optind; i < argc; i++) {
         if (i > optind)
-            strcat(text, " ");
-        strcat(text, argv[i]);
+            yaml[w++] = ' ';
+        for (const char *p = argv[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                yaml[w++] = '\\';
+            yaml[w++] = *p == '\n' ? ' ' : *p;
+        }
     }
-    /* A one-item program built in memory goes through the same path as render. */
-    size_t ylen = strlen(text) * 2 + strlen(voice) + 128;
-    char *yaml = malloc(ylen);
-    if (!yaml) {
-        free(text);
-        cli_error("out of memory");
-        return CLI_FAIL;
-    }
-    size_t w = (size_t)snprintf(yaml, ylen, "title: say\nvoice: \"%s\"\nitems:\n  - announce: \"",
-                                voice);
-    for (const char *p = text; *p && w + 8 < ylen; p++) {
-        if (*p == '"' || *p == '\\')
-            yaml[w++] = '\\';
-        yaml[w++] = *p == '\n' ? ' ' : *p;
-    }
-    snprintf(yaml + w, ylen - w, "\"\n");
-    free(text);
+    snprintf(yaml + w, len - w, "\"\n");
     cli_catch_signals();
     cli_env e = { 0 };
     st = cli_open_voices(&e);
@@ -206,11 +244,8 @@ int cmd_say(int argc, char **argv)
     mq_render *r = NULL;
     if (st == CLI_OK)
         st = cli_prepare(&e, 0, &r);
-    if (st == CLI_OK) {
-        const mq_output_opts *oo = mq_program_output(e.program);
-        const char *names[] = { "say" };
-        st = write_items(r, 1, names, oo, &o);
-    }
+    if (st == CLI_OK)
+        st = export_program(&e, r, &o);
     mq_render_free(r);
     cli_env_free(&e);
     return st;

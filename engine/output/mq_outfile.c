@@ -4,48 +4,206 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
+#include <stdint.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct mq_outfile {
     SNDFILE *sf;
     int fd;
     size_t frames;
+    size_t max_frames;   /* a plain WAV's 4 GB limit in frames; 0 = none */
     char path[PATH_MAX];
     char tmp[PATH_MAX];
 };
 
-static int format_for(const char *path, mq_sample_format fmt, int *sf_format)
+/* A RIFF size field is 32 bits; keep 1 MiB for the header chunks. */
+#define WAV_DATA_LIMIT (0xFFFFFFFFull - (1ull << 20))
+
+enum kind { K_WAV, K_FLAC, K_OGG, K_OPUS, K_MP3 };
+
+static int kind_for(const char *path, enum kind *k)
 {
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash))
         return -1;
+    static const struct { const char *ext; enum kind k; } exts[] = {
+        { ".wav", K_WAV }, { ".flac", K_FLAC }, { ".ogg", K_OGG },
+        { ".opus", K_OPUS }, { ".mp3", K_MP3 },
+    };
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        if (!strcasecmp(dot, exts[i].ext)) {
+            *k = exts[i].k;
+            return 0;
+        }
+    return -1;
+}
+
+static int bytes_per_sample(mq_sample_format fmt)
+{
+    return fmt == MQ_PCM_24 ? 3 : fmt == MQ_FLOAT_32 ? 4 : 2;
+}
+
+/* The libsndfile format for K, or a negative code with ERR set when the
+ * format cannot hold RATE / CHANNELS. */
+static int sf_format_for(const char *path, enum kind k, mq_sample_format fmt, int rate,
+                         int channels, size_t expected, int *sf_format, mq_error *err)
+{
     int sub = fmt == MQ_PCM_24 ? SF_FORMAT_PCM_24 : fmt == MQ_FLOAT_32 ? SF_FORMAT_FLOAT
                                                                        : SF_FORMAT_PCM_16;
-    if (!strcasecmp(dot, ".wav")) {
-        *sf_format = SF_FORMAT_WAV | sub;
-        return 0;
+    switch (k) {
+    case K_WAV: {
+        unsigned long long bytes = (unsigned long long)expected * (unsigned)channels *
+                                   (unsigned)bytes_per_sample(fmt);
+        *sf_format = (bytes > WAV_DATA_LIMIT ? SF_FORMAT_RF64 : SF_FORMAT_WAV) | sub;
+        return MQ_OK;
     }
-    return -1;
+    case K_FLAC:
+        *sf_format = SF_FORMAT_FLAC | (fmt == MQ_PCM_16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
+        return MQ_OK;
+    case K_OGG:
+        *sf_format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+        return MQ_OK;
+    case K_OPUS:
+        if (rate != 48000 && rate != 24000 && rate != 16000 && rate != 12000 && rate != 8000)
+            return mq_error_set(err, MQ_EUNSUPPORTED,
+                                "%s: Opus cannot be written at %d Hz; it takes only 48000, "
+                                "24000, 16000, 12000 or 8000 Hz (use 48000)", path, rate);
+        *sf_format = SF_FORMAT_OGG | SF_FORMAT_OPUS;
+        return MQ_OK;
+    case K_MP3:
+        if (rate != 48000 && rate != 44100 && rate != 32000 && rate != 24000 &&
+            rate != 22050 && rate != 16000 && rate != 12000 && rate != 11025 && rate != 8000)
+            return mq_error_set(err, MQ_EUNSUPPORTED,
+                                "%s: MP3 cannot be written at %d Hz; it takes 48000, 44100, "
+                                "32000, 24000, 22050, 16000, 12000, 11025 or 8000 Hz", path,
+                                rate);
+        if (channels > 2)
+            return mq_error_set(err, MQ_EUNSUPPORTED,
+                                "%s: MP3 holds 1 or 2 channels, not %d; use .flac, .ogg, "
+                                ".opus or .wav", path, channels);
+        *sf_format = SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III;
+        return MQ_OK;
+    }
+    return mq_error_set(err, MQ_EINTERNAL, "%s: no libsndfile format for this name", path);
+}
+
+/* Copies the first bytes of S into DST[SIZE] (not NUL-terminated when full),
+ * cutting at a UTF-8 character boundary; the rest of DST is zeroed. */
+static void copy_utf8(char *dst, size_t size, const char *s)
+{
+    memset(dst, 0, size);
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    if (n > size) {
+        n = size;
+        /* Back up over continuation bytes (10xxxxxx) to a lead byte and drop it. */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, s, n);
+}
+
+/* Loudness in 1/100 units as bext v2 stores it; 0x7FFF when unknown. */
+static int16_t centi(double v)
+{
+    if (isnan(v))
+        return 0x7FFF;
+    double c = floor(v * 100 + 0.5);
+    if (c > 32766)
+        c = 32766;
+    if (c < -32768)
+        c = -32768;
+    return (int16_t)c;
+}
+
+/* The time to stamp: SOURCE_DATE_EPOCH (UTC) or now (local time). */
+static int stamp_time(const char *path, struct tm *tm, mq_error *err)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (errno || *end || v < 0 || (long long)(time_t)v != v)
+            return mq_error_set(err, MQ_EINPUT,
+                                "%s: SOURCE_DATE_EPOCH=\"%s\" is not a number of seconds "
+                                "since 1970", path, sde);
+        time_t t = (time_t)v;
+        if (!gmtime_r(&t, tm))
+            return mq_error_set(err, MQ_EINPUT, "%s: SOURCE_DATE_EPOCH=%s is out of range",
+                                path, sde);
+        return 1;
+    }
+    time_t now = time(NULL);
+    if (!localtime_r(&now, tm))
+        memset(tm, 0, sizeof *tm);
+    return 0;
+}
+
+static int write_bext(mq_outfile *f, const mq_outfile_meta *meta, const struct tm *tm,
+                      mq_error *err)
+{
+    SF_BROADCAST_INFO bi;
+    memset(&bi, 0, sizeof bi);
+    copy_utf8(bi.description, sizeof bi.description, meta->title);
+    copy_utf8(bi.originator, sizeof bi.originator,
+              meta->originator ? meta->originator : "muqir");
+    char date[32], tod[32];
+    snprintf(date, sizeof date, "%04d-%02d-%02d", (tm->tm_year + 1900) % 10000,
+             (tm->tm_mon + 1) % 100, tm->tm_mday % 100);
+    snprintf(tod, sizeof tod, "%02d:%02d:%02d", tm->tm_hour % 100, tm->tm_min % 100,
+             tm->tm_sec % 100);
+    memcpy(bi.origination_date, date, sizeof bi.origination_date);
+    memcpy(bi.origination_time, tod, sizeof bi.origination_time);
+    bi.version = 2;
+    bi.loudness_value = centi(meta->loudness);
+    bi.loudness_range = centi(meta->loudness_range);
+    bi.max_true_peak_level = centi(meta->true_peak);
+    bi.max_momentary_loudness = centi(meta->max_momentary);
+    bi.max_shortterm_loudness = centi(meta->max_short_term);
+    bi.coding_history_size = 0;
+    if (sf_command(f->sf, SFC_SET_BROADCAST_INFO, &bi, (int)sizeof bi) != SF_TRUE)
+        return mq_error_set(err, MQ_EIO, "%s: cannot write the bext chunk: %s", f->path,
+                            sf_strerror(f->sf));
+    return MQ_OK;
 }
 
 int mq_outfile_open(const char *path, int rate, int channels, mq_sample_format fmt,
                     mq_outfile **out, mq_error *err)
 {
+    return mq_outfile_open_meta(path, rate, channels, fmt, NULL, out, err);
+}
+
+int mq_outfile_open_meta(const char *path, int rate, int channels, mq_sample_format fmt,
+                         const mq_outfile_meta *meta, mq_outfile **out, mq_error *err)
+{
     *out = NULL;
     if (rate < 8000 || rate > 192000 || channels < 1 || channels > 8)
         return mq_error_set(err, MQ_EINVAL, "%s: unsupported rate %d Hz or %d channels",
                             path, rate, channels);
-    int sf_format;
-    if (format_for(path, fmt, &sf_format))
+    enum kind k;
+    if (kind_for(path, &k))
         return mq_error_set(err, MQ_EUNSUPPORTED,
-                            "%s: unknown output format; use a name ending in .wav", path);
+                            "%s: unknown output format; use a name ending in .wav, .flac, "
+                            ".ogg, .opus or .mp3", path);
+    int sf_format = 0, rc;
+    if ((rc = sf_format_for(path, k, fmt, rate, channels, meta ? meta->expected_frames : 0,
+                            &sf_format, err)) != MQ_OK)
+        return rc;
+    struct tm tm;
+    int fixed_date = 0;
+    if ((fixed_date = stamp_time(path, &tm, err)) < 0)
+        return fixed_date;
     mq_outfile *f = calloc(1, sizeof *f);
     if (!f)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
@@ -62,20 +220,51 @@ int mq_outfile_open(const char *path, int rate, int channels, mq_sample_format f
     SF_INFO info = { .samplerate = rate, .channels = channels, .format = sf_format };
     f->sf = sf_open_fd(f->fd, SFM_WRITE, &info, 0);
     if (!f->sf) {
-        mq_error_set(err, MQ_EIO, "%s: %s", path, sf_strerror(NULL));
-        close(f->fd);
-        unlink(f->tmp);
-        free(f);
-        return MQ_EIO;
+        rc = mq_error_set(err, MQ_EIO, "%s: %s", path, sf_strerror(NULL));
+        goto fail;
+    }
+    int major = sf_format & SF_FORMAT_TYPEMASK;
+    if (major == SF_FORMAT_WAV)
+        f->max_frames = (size_t)(WAV_DATA_LIMIT / ((unsigned long long)channels *
+                                                   (unsigned)bytes_per_sample(fmt)));
+    if (major == SF_FORMAT_RF64)
+        sf_command(f->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE);
+    if (k == K_OGG) {
+        double q = 0.5;
+        sf_command(f->sf, SFC_SET_VBR_ENCODING_QUALITY, &q, (int)sizeof q);
+    }
+    /* libsndfile stamps a float WAV's PEAK chunk with the current time: leave
+     * it out when the output must be reproducible. */
+    if (fixed_date && (major == SF_FORMAT_WAV || major == SF_FORMAT_RF64))
+        sf_command(f->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    if (meta && (major == SF_FORMAT_WAV || major == SF_FORMAT_RF64) &&
+        (rc = write_bext(f, meta, &tm, err)) != MQ_OK)
+        goto fail;
+    if (meta && meta->title && *meta->title &&
+        sf_set_string(f->sf, SF_STR_TITLE, meta->title) != 0) {
+        rc = mq_error_set(err, MQ_EIO, "%s: cannot write the title: %s", path,
+                          sf_strerror(f->sf));
+        goto fail;
     }
     /* Clip instead of wrapping around when a float sample exceeds 1.0. */
     sf_command(f->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
     *out = f;
     return MQ_OK;
+fail:
+    if (f->sf)
+        sf_close(f->sf);
+    close(f->fd);
+    unlink(f->tmp);
+    free(f);
+    return rc;
 }
 
 int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *err)
 {
+    if (f->max_frames && frames > f->max_frames - f->frames)
+        return mq_error_set(err, MQ_EUNSUPPORTED,
+                            "%s: a WAV file cannot hold more than 4 GB of audio; announce "
+                            "the length (expected_frames) so that RF64 is used", f->path);
     sf_count_t n = sf_writef_float(f->sf, data, (sf_count_t)frames);
     if (n != (sf_count_t)frames) {
         const char *why = sf_strerror(f->sf);

@@ -5,11 +5,24 @@
  * (".NAME.XXXXXX") and renamed over the destination only by
  * mq_outfile_commit, after the data is complete and flushed to disk: a full
  * disk, a crash or Ctrl-C never leaves a partial file where the user expects a
- * finished one, and never damages an earlier file of the same name.
+ * finished one, and never damages an earlier file of the same name. Every
+ * format below is written this way.
+ *
+ * Formats, chosen by PATH's extension (case-insensitive):
+ *   .wav   PCM 16-bit, 24-bit or 32-bit float (mq_sample_format), with a
+ *          Broadcast WAV `bext` chunk when metadata is given; RF64 when the
+ *          caller announces more than 4 GB of audio (see expected_frames);
+ *   .flac  FLAC, 16 or 24 bits (MQ_FLOAT_32 is written as 24 bits);
+ *   .ogg   Ogg Vorbis, VBR quality 0.5 (about 160 kbit/s stereo at 48 kHz);
+ *   .opus  Ogg Opus; only 8000, 12000, 16000, 24000 or 48000 Hz;
+ *   .mp3   MPEG-1/2 Layer III (LAME through libsndfile); 1 or 2 channels,
+ *          8000..48000 Hz at the standard MPEG rates.
+ * The sample format is ignored by the lossy formats.
  */
 #ifndef MQ_OUTFILE_H
 #define MQ_OUTFILE_H
 
+#include <math.h>
 #include <stddef.h>
 #include "../util/mq_error.h"
 
@@ -22,15 +35,65 @@ typedef enum mq_sample_format {
 } mq_sample_format;
 
 /*
- * Opens PATH for writing audio at RATE Hz with CHANNELS channels. The
- * container comes from PATH's extension; this build writes .wav. MQ_OK,
- * MQ_EUNSUPPORTED (unknown extension, naming it), MQ_EIO (the folder cannot be
- * written: message names the path and the system's reason), MQ_EINVAL.
+ * Metadata for an export. Strings are UTF-8 and may be NULL (= not written).
+ * Loudness figures are as measured on the exported audio; NAN = unknown.
+ * Start from MQ_OUTFILE_META_INIT so that fields not set are unknown rather
+ * than 0 LUFS.
+ *
+ * WAV: a `bext` chunk (EBU Tech 3285 version 2) is written whenever META is
+ * given: Description = title (truncated to 256 bytes at a UTF-8 character
+ * boundary), Originator = originator (default "muqir", at most 32 bytes),
+ * OriginationDate/Time = now in local time, or SOURCE_DATE_EPOCH (seconds
+ * since 1970, in UTC) when that environment variable is set, for
+ * reproducible files; the loudness fields in 1/100 units (LUFS, LU, dBTP),
+ * 0x7FFF when unknown. The title also goes into the LIST/INFO INAM field.
+ * Other formats: the title as their own title tag (Vorbis comment, ID3v2).
+ */
+typedef struct mq_outfile_meta {
+    const char *title;
+    const char *originator;  /* NULL = "muqir" */
+    double loudness;         /* integrated loudness, LUFS; NAN = unknown */
+    double true_peak;        /* maximum true peak, dBTP */
+    double loudness_range;   /* LRA, LU */
+    double max_momentary;    /* maximum momentary loudness, LUFS */
+    double max_short_term;   /* maximum short-term loudness, LUFS */
+    /* Frames the caller expects to write; 0 = unknown. A .wav export whose
+     * audio data would pass 4 GB (e.g. more than 6.2 hours of 48 kHz stereo
+     * float, 12.4 hours at 24 bits) is written as RF64 from the start, with
+     * libsndfile's auto-downgrade so that it ends as a plain WAV if fewer
+     * frames arrive after all. Without this hint a .wav stays plain WAV, and
+     * mq_outfile_write refuses (MQ_EUNSUPPORTED) the write that would pass
+     * 4 GB rather than produce a broken file. */
+    size_t expected_frames;
+} mq_outfile_meta;
+
+#define MQ_OUTFILE_META_INIT                                                   \
+    { .title = NULL, .originator = NULL, .loudness = NAN, .true_peak = NAN,     \
+      .loudness_range = NAN, .max_momentary = NAN, .max_short_term = NAN,      \
+      .expected_frames = 0 }
+
+/*
+ * Opens PATH for writing audio at RATE Hz (8000..192000) with CHANNELS (1..8)
+ * channels, without metadata (mq_outfile_open_meta with META = NULL).
+ * MQ_OK; MQ_EUNSUPPORTED (unknown extension, naming it and the ones that work;
+ * a rate or channel count the format cannot hold, saying what to use);
+ * MQ_EIO (the folder cannot be written: message names the path and the
+ * system's reason); MQ_EINVAL (rate or channels out of range);
+ * MQ_ENOMEM.
  */
 int mq_outfile_open(const char *path, int rate, int channels, mq_sample_format fmt,
                     mq_outfile **out, mq_error *err);
 
-/* Writes FRAMES interleaved frames. MQ_OK or MQ_EIO (disk full, ...). */
+/*
+ * As mq_outfile_open, and writes META (may be NULL) before any audio; see
+ * mq_outfile_meta. Also MQ_EINPUT when SOURCE_DATE_EPOCH is set but is not a
+ * number of seconds, and MQ_EIO when libsndfile refuses the metadata.
+ */
+int mq_outfile_open_meta(const char *path, int rate, int channels, mq_sample_format fmt,
+                         const mq_outfile_meta *meta, mq_outfile **out, mq_error *err);
+
+/* Writes FRAMES interleaved frames. MQ_OK, MQ_EIO (disk full, ...), or
+ * MQ_EUNSUPPORTED when a plain .wav would pass 4 GB (see expected_frames). */
 int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *err);
 
 /* Frames written so far. */

@@ -72,19 +72,6 @@ int mq_render_prepare(const mq_render_env *env, mq_render **out, mq_diags *diags
     int rc = MQ_OK;
     for (size_t i = 0; i < n; i++) {
         const mq_item *it = mq_program_item(env->program, i);
-        if (it->kind == MQ_ITEM_MUSIC || it->kind == MQ_ITEM_CLIP) {
-            mq_diags_add(diags, file, it->line, it->column,
-                         "item %zu: %s items cannot be rendered by this version of muqir yet "
-                         "(speech and pauses only)", i + 1, mq_item_kind_name(it->kind));
-            rc = MQ_EINPUT;
-            continue;
-        }
-        if (it->bed) {
-            mq_diags_add(diags, file, it->line, it->column,
-                         "item %zu: a 'bed' under speech cannot be rendered by this version "
-                         "of muqir yet", i + 1);
-            rc = MQ_EINPUT;
-        }
         if (is_speech(it)) {
             if (!mq_voiceset_find(env->voices, it->voice)) {
                 mq_diags_add(diags, file, it->line, it->column, "unknown voice '%s'", it->voice);
@@ -116,42 +103,28 @@ const mq_reading *mq_render_reading(const mq_render *r, size_t i)
     return i < r->n ? r->readings[i] : NULL;
 }
 
-int mq_render_item(mq_render *r, size_t i, mq_buf *out, mq_error *err)
+int mq_render_speech(void *ctx, size_t i, mq_buf *out, mq_sentence_cb on_sentence, void *user,
+                     mq_error *err)
 {
+    mq_render *r = ctx;
     const mq_item *it = mq_program_item(r->env.program, i);
-    if (!it)
-        return mq_error_set(err, MQ_EINVAL, "no item %zu", i + 1);
-    if (it->kind == MQ_ITEM_PAUSE) {
-        size_t frames = (size_t)llround(it->duration * r->env.rate);
-        return mq_buf_silence(out, frames) ? mq_error_set(err, MQ_ENOMEM, "out of memory")
-                                           : MQ_OK;
-    }
-    if (!is_speech(it) || !r->readings[i])
-        return mq_error_set(err, MQ_EUNSUPPORTED, "item %zu: %s cannot be rendered yet", i + 1,
-                            mq_item_kind_name(it->kind));
+    if (!it || !is_speech(it) || !r->readings[i])
+        return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
     if (!r->env.speech)
         return mq_error_set(err, MQ_EINVAL, "no speech synthesizer");
     const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
     mq_speak_opts so = {
         .params = { .rate = isnan(it->rate) ? 0 : (int)it->rate,
                     .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
-        .rate = r->env.rate, .on_sentence = r->env.on_sentence, .user = r->env.user,
-        .stop = r->env.stop,
+        .rate = r->env.rate, .on_sentence = on_sentence, .user = user, .stop = r->env.stop,
     };
-    size_t first = out->frames;
     int rc = mq_speak_reading(r->env.speech, v, r->readings[i], &so, out, err);
     if (rc != MQ_OK)
         return mq_error_prefix(err, "item %zu", i + 1);
-    /* eSpeak NG peaks near full scale; resampling can overshoot it. Speech is
-     * placed 6 dB down (until loudness normalization sets the final level),
-     * then the item's own gain applies. */
-    float g = (float)(0.5 * pow(10.0, (isnan(it->gain) ? 0.0 : it->gain) / 20.0));
-    for (size_t k = first * (size_t)out->channels; k < out->frames * (size_t)out->channels; k++)
-        out->data[k] *= g;
     /* A speech item is followed by its voice's paragraph pause, unless the
-     * program says what comes next with a pause item or it is the last. */
+     * program says what comes next with a pause item, or it is the last. */
     const mq_item *next = mq_program_item(r->env.program, i + 1);
-    if (next && next->kind != MQ_ITEM_PAUSE) {
+    if (next && next->kind != MQ_ITEM_PAUSE && !it->bed) {
         size_t gap = (size_t)llround(v->pause_paragraph * r->env.rate);
         if (mq_buf_silence(out, gap))
             return mq_error_set(err, MQ_ENOMEM, "out of memory");

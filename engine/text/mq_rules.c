@@ -77,7 +77,8 @@ static void polyphone(mq_units *us, size_t i)
         set_syl(u, "gan4");
         break;
     case 0x4E3A: /* 为: wéi "be, as" after 以…, before numbers, after 约/被/改…; else wèi "for" */
-        if ((nx && (counts(nx) || nx->cp < 0x80)) || in(p, "约被改变分化转评选视定列均即成作认封划立推聘任称") ||
+        if ((nx && nx->forced && numeral(nx)) ||
+            in(p, "约被改变分化转评选视定列均即成作认封划立推聘任称") ||
             (pv && pv->word == MQ_W_END && in(p, "间积话点题准标量额价值度级率数期址码名")) ||
             yi_before(us, i))
             set_syl(u, "wei2");
@@ -85,7 +86,7 @@ static void polyphone(mq_units *us, size_t i)
             set_syl(u, "wei4");
         break;
     case 0x5730: /* 地: the adverbial particle between a modifier and a verb */
-        set_syl(u, pv && nx && !in(p, "块片亩处种耕土草田荒") ? "de5" : "di4");
+        set_syl(u, pv && nx && !counts(pv) && !in(p, "块片亩处种耕土草田荒") ? "de5" : "di4");
         break;
     case 0x5F97: /* 得: děi "must" after a subject */
         if (in(p, "们我你他她家就还都也总可非") && nx)
@@ -170,6 +171,17 @@ static void complement(mq_units *us, size_t i)
         set_syl(u, "lai5");
 }
 
+/* 精神 "vigour" (jīng·shen) before 很/真/挺/特别/不错/饱满: the adjective. */
+static void vigour(mq_units *us, size_t i)
+{
+    mq_unit *u = &us->u[i];
+    if (u->cp != 0x7CBE || u->word != MQ_W_BEGIN || i + 2 >= us->n || us->u[i + 1].cp != 0x795E ||
+        us->u[i + 1].word != MQ_W_END || us->u[i + 1].forced)
+        return;
+    if (in(us->u[i + 2].cp, "很真挺特不饱头好"))
+        set_syl(&us->u[i + 1], "shen5");
+}
+
 /* 地方: dì·fang "place" after 的/这/那/个/有/什么, dìfāng "local" elsewhere
  * (地方政府). */
 static void place_word(mq_units *us, size_t i)
@@ -215,6 +227,11 @@ static void sandhi(mq_units *us, size_t i)
         return;
     int t = tone_of(nx);
     if (u->cp == 0x4E0D) { /* 不 */
+        /* V不V (对不对) and potential complements (拿不动) are read lightly;
+         * the reading writes them bu4, without sandhi. */
+        if (pv && pv->word != MQ_W_BEGIN && !in(pv->cp, "我你他她它们也都还就才又再很更最总可真并决从")
+            && (nx->cp == pv->cp || (nx->word == MQ_W_SINGLE && in(nx->cp, "上下去来到了完起动开住清懂见"))))
+            return;
         set_tone(u, t == 4 ? 2 : 4);
         return;
     }
@@ -235,6 +252,7 @@ void mq_rules_apply(mq_units *us)
             polyphone(us, i);
         complement(us, i);
         place_word(us, i);
+        vigour(us, i);
     }
     /* Sandhi last: it reads the tones the rules above settled. */
     for (size_t i = 0; i < us->n; i++)

@@ -1,0 +1,58 @@
+/*
+ * mq_export.h — a mix exported as a broadcast file: programme loudness
+ * measured and reached (EBU R128 / ITU-R BS.1770), true peak held under the
+ * ceiling by a limiter that follows the gain, written atomically.
+ *
+ * Three passes over the mix: (1) the mix is rendered once into a temporary
+ * float file beside the output while its integrated loudness is measured;
+ * (2) the gain to the target and the true-peak limiter are applied and the
+ * result is measured again — the figures the file's `bext` chunk will carry;
+ * (3) the same processing is written to the output file. Rendering (speech
+ * synthesis, decoding) happens once; passes 2 and 3 only read floats back.
+ * Memory stays constant whatever the program's length.
+ */
+#ifndef MQ_EXPORT_H
+#define MQ_EXPORT_H
+
+#include <math.h>
+#include "../audio/mq_mix.h"
+#include "mq_outfile.h"
+
+/* Reports progress: PASS 1..3 and the fraction 0..1 of it done (pass 1's
+ * fraction is by items placed). Return non-zero to stop. */
+typedef int (*mq_progress_fn)(void *user, int pass, double fraction);
+
+typedef struct mq_export_opts {
+    const char *path;           /* the output; its extension picks the format */
+    mq_sample_format format;    /* WAV sample format */
+    double loudness;            /* target LUFS; NAN = no normalization */
+    double true_peak;           /* ceiling dBTP (e.g. -1) */
+    const char *title;          /* for the file's metadata */
+    double curve_step;          /* > 0: record the short-term loudness every this
+                                   many seconds into the report (for a timeline) */
+    mq_progress_fn progress;    /* may be NULL */
+    void *user;
+} mq_export_opts;
+
+typedef struct mq_export_report {
+    double mix_loudness;        /* LUFS of the mix before normalization */
+    double gain_db;             /* gain applied to reach the target */
+    double loudness;            /* LUFS of the file written */
+    double true_peak;           /* dBTP of the file written */
+    double loudness_range;      /* LU */
+    size_t frames;              /* frames written */
+    double *curve;              /* short-term loudness, LUFS, every curve_step s of the
+                                   output (free() it); NULL unless asked for */
+    size_t ncurve;
+} mq_export_report;
+
+/*
+ * Renders MIX (from its start) into OPTS->path. MQ_OK and REPORT filled;
+ * MQ_EIO (disk full, unwritable folder: the message names the file),
+ * MQ_EUNSUPPORTED (format), MQ_EINTERRUPTED, or the mixer's errors. On any
+ * failure no output file appears and an earlier file of that name is intact.
+ */
+int mq_export(mq_mix *mix, const mq_export_opts *opts, mq_export_report *report,
+              mq_error *err);
+
+#endif
