@@ -31,7 +31,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-plain check-asan demo install clean bench-reading lexicon
+.PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon
 
 all: $(BUILD)/muqir $(TEST_BIN)
 
@@ -76,6 +76,9 @@ check-asan:
 
 demo: all
 	@tools/demo
+
+bench: all
+	@tools/bench
 
 bench-reading: all
 	@tools/bench-reading

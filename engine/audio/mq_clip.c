@@ -190,8 +190,8 @@ static int check_complete(mq_clip *c, mq_error *err)
                             "an End-Of-Stream flag set)", c->path);
     for (const char *line = log; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         unsigned long long said, real;
-        if (sscanf(line, "data : %llu (should be %llu)", &said, &real) == 2 && said > real &&
-            said != 0xFFFFFFFFull) {
+        if (sscanf(line, "data : %llu (should be %llu)", &said, &real) == 2 && said != 0xFFFFFFFFull &&
+            said - real >= 4ull * (unsigned)c->info.channels) { /* a whole frame missing */
             return mq_error_set(err, MQ_EINPUT,
                                 "%s: the file is truncated: its header announces %llu bytes "
                                 "of audio but only %llu are there (%.3f s of audio)",
@@ -242,8 +242,16 @@ int mq_clip_open(const char *path, int rate, int channels, mq_clip **out, mq_err
     }
     c->sf = sf_open_fd(c->fd, SFM_READ, &c->info, SF_FALSE);
     if (!c->sf) {
-        rc = mq_error_set(err, MQ_EINPUT, "%s: not a valid %s file (libsndfile: %s)", path,
-                          kind_of(path), sf_strerror(NULL));
+        int e = sf_error(NULL);
+        if (e == SF_ERR_MALFORMED_FILE)
+            rc = mq_error_set(err, MQ_EINPUT, "%s: the %s file is truncated or damaged "
+                              "(libsndfile: %s)", path, kind_of(path), sf_strerror(NULL));
+        else if (e == SF_ERR_UNSUPPORTED_ENCODING)
+            rc = mq_error_set(err, MQ_EINPUT, "%s: this kind of %s file is not supported "
+                              "(libsndfile: %s)", path, kind_of(path), sf_strerror(NULL));
+        else
+            rc = mq_error_set(err, MQ_EINPUT, "%s: not a valid %s file (libsndfile: %s)",
+                              path, kind_of(path), sf_strerror(NULL));
         goto fail;
     }
     if (c->info.channels < 1 || c->info.samplerate < 1000 || c->info.samplerate > 384000) {

@@ -202,8 +202,12 @@ int mq_outfile_open_meta(const char *path, int rate, int channels, mq_sample_for
         return rc;
     struct tm tm;
     int fixed_date = 0;
-    if ((fixed_date = stamp_time(path, &tm, err)) < 0)
-        return fixed_date;
+    /* A malformed SOURCE_DATE_EPOCH matters only when a date is written. */
+    if ((fixed_date = stamp_time(path, &tm, meta ? err : NULL)) < 0) {
+        if (meta)
+            return fixed_date;
+        fixed_date = 0;
+    }
     mq_outfile *f = calloc(1, sizeof *f);
     if (!f)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
