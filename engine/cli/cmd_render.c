@@ -86,7 +86,16 @@ typedef struct progress_ctx {
     mq_mix *mix;
     const mq_program *program;
     time_t started;
+    double shown;           /* when the line was last drawn, s */
+    int pass;
 } progress_ctx;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static int show_progress(void *user, int pass, double fraction)
 {
@@ -95,6 +104,12 @@ static int show_progress(void *user, int pass, double fraction)
         return 1;
     if (!p->pr.enabled)
         return 0;
+    /* Ten updates a second are plenty for a person, and cheap. */
+    double t = now_s();
+    if (pass == p->pass && t - p->shown < 0.1)
+        return 0;
+    p->pass = pass;
+    p->shown = t;
     /* Rendering is most of the work; measuring and writing share the rest. */
     double whole = pass == 1 ? 0.8 * fraction : pass == 2 ? 0.8 + 0.1 * fraction
                                                            : 0.9 + 0.1 * fraction;
