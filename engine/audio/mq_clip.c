@@ -188,16 +188,21 @@ static int check_complete(mq_clip *c, mq_error *err)
                             "%s: the file is truncated or damaged: the Ogg stream stops "
                             "without its end (libsndfile: File ended unexpectedly without "
                             "an End-Of-Stream flag set)", c->path);
-    for (const char *line = log; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (const char *line = log; line && *line;) {
         unsigned long long said, real;
-        if (sscanf(line, "data : %llu (should be %llu)", &said, &real) == 2 && said != 0xFFFFFFFFull &&
-            said - real >= 4ull * (unsigned)c->info.channels) { /* a whole frame missing */
+        /* A data size of 0 or 0xFFFFFFFF is a streaming writer's "unknown",
+         * not a truncation; a missing pad byte is not either. */
+        if (sscanf(line, "data : %llu (should be %llu)", &said, &real) == 2 && said > real &&
+            said != 0xFFFFFFFFull && said - real >= 4ull * (unsigned)c->info.channels) {
             return mq_error_set(err, MQ_EINPUT,
                                 "%s: the file is truncated: its header announces %llu bytes "
                                 "of audio but only %llu are there (%.3f s of audio)",
                                 c->path, said, real,
                                 (double)c->info.frames / c->info.samplerate);
         }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
     }
     return MQ_OK;
 }

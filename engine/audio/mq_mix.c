@@ -26,6 +26,7 @@ struct mq_mix {
     mq_voice voices[MQ_MAX_VOICES];
     mq_mix_item *items;
     size_t nitems, next;        /* next item to place */
+    size_t last;                /* one past the last item mixed */
     long long next_t0;          /* where it starts, frames */
     long long end;              /* the end of everything placed so far */
     long long pos;              /* frames mixed */
@@ -223,7 +224,7 @@ static int place(mq_mix *m, mq_error *err)
 {
     size_t i = m->next;
     const mq_item *it = mq_program_item(m->env.program, i);
-    const mq_item *nx = mq_program_item(m->env.program, i + 1);
+    const mq_item *nx = i + 1 < m->last ? mq_program_item(m->env.program, i + 1) : NULL;
     mq_mix_item *mi = &m->items[i];
     long long t0 = m->next_t0, len = 0;
     mq_voice *v = NULL;
@@ -263,7 +264,7 @@ static int place(mq_mix *m, mq_error *err)
     }
     /* A crossfade into this item: it fades in (unless speech) while the
      * previous fades out, both equal-power, over the overlap. */
-    long long ov = frames(m, dflt(it->overlap, 0.0));
+    long long ov = i > m->env.first ? frames(m, dflt(it->overlap, 0.0)) : 0;
     if (v && ov > 0) {
         if (ov > len)
             ov = len;
@@ -302,11 +303,18 @@ int mq_mix_create(const mq_mix_env *env, mq_mix **out, mq_diags *diags, mq_error
     }
     m->env = *env;
     m->nitems = n;
+    if (env->first > n || (env->count && env->first + env->count > n)) {
+        mq_mix_free(m);
+        return mq_error_set(err, MQ_EINVAL, "mixer: items %zu..%zu of %zu", env->first + 1,
+                            env->first + env->count, n);
+    }
+    m->last = env->count ? env->first + env->count : n;
+    m->next = env->first;
     /* Every audio file is opened now, so a missing or broken one is reported
      * with its place in the program before anything is rendered. */
     const char *file = mq_program_file(env->program);
     int rc = MQ_OK;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = env->first; i < m->last; i++) {
         const mq_item *it = mq_program_item(env->program, i);
         const char *paths[2] = { (it->kind == MQ_ITEM_MUSIC || it->kind == MQ_ITEM_CLIP) ?
                                      it->path : NULL, it->bed };
@@ -350,7 +358,7 @@ static void reset(mq_mix *m)
     for (size_t i = 0; i < m->ncaps; i++)
         free(m->captexts[i]);
     m->ncaps = m->nducks = 0;
-    m->next = 0;
+    m->next = m->env.first;
     m->next_t0 = m->end = m->pos = 0;
     memset(m->items, 0, m->nitems * sizeof *m->items);
 }
@@ -380,14 +388,14 @@ long mq_mix_read(mq_mix *m, float *out, size_t n, mq_error *err)
     if (m->env.stop && *m->env.stop)
         return mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
     /* Place every item that starts before this block ends. */
-    while (m->next < m->nitems && m->next_t0 < m->pos + (long long)n) {
+    while (m->next < m->last && m->next_t0 < m->pos + (long long)n) {
         int rc = place(m, err);
         if (rc != MQ_OK)
             return rc;
     }
-    if (m->next >= m->nitems && m->pos >= m->end)
+    if (m->next >= m->last && m->pos >= m->end)
         return 0;
-    if (m->next >= m->nitems && m->end - m->pos < (long long)n)
+    if (m->next >= m->last && m->end - m->pos < (long long)n)
         n = (size_t)(m->end - m->pos);
     int ch = m->env.channels;
     if (m->scratch_frames < n) {
@@ -428,6 +436,6 @@ const mq_duck_span *mq_mix_duck(const mq_mix *m, size_t i)
     return i < m->nducks ? &m->ducks[i] : NULL;
 }
 size_t mq_mix_position(const mq_mix *m) { return (size_t)m->pos; }
-size_t mq_mix_current_item(const mq_mix *m) { return m->next ? m->next - 1 : 0; }
+size_t mq_mix_current_item(const mq_mix *m) { return m->next > m->env.first ? m->next - 1 : m->env.first; }
 int mq_mix_rate(const mq_mix *m) { return m->env.rate; }
 int mq_mix_channels(const mq_mix *m) { return m->env.channels; }

@@ -53,6 +53,10 @@ typedef struct mq_mix_env {
     int channels;             /* 1 or 2 */
     int balance;              /* 1: level-balance items (the default); 0: as they are */
     volatile sig_atomic_t *stop;  /* polled; non-zero stops with MQ_EINTERRUPTED */
+    /* Mix only items FIRST .. FIRST + COUNT - 1 (COUNT 0: to the end), the
+     * first of them starting at time 0 — one cue of a live show, say. A
+     * crossfade into FIRST from an item outside the range is ignored. */
+    size_t first, count;
 } mq_mix_env;
 
 /* Where an item sits in the mix, known once the mix has reached it. */

@@ -374,6 +374,18 @@ static void test_errors(void)
     CHECK_INT(mq_clip_open(at("tone.wav"), 48000, 3, &c, &err), MQ_EINVAL,
               "3 output channels are a caller bug");
 
+    /* A WAV streamed through a pipe has 0xFFFFFFFF sizes: complete, not truncated. */
+    if (sh("ffmpeg -nostdin -i %s -f wav - | cat > %s", at("tone.wav"), at("pipe.wav")) == 0) {
+        long n;
+        int rc;
+        float *x = decode(at("pipe.wav"), 48000, 2, &n, &rc);
+        CHECK_INT(rc, MQ_OK, "a WAV with unknown (streamed) sizes decodes");
+        CHECK_INT(n, 96000, "... to its full length");
+        free(x);
+    } else {
+        CHECK(0, "ffmpeg makes a streamed WAV");
+    }
+
     /* Files cut in half, as by an interrupted copy. */
     static const char *const cut[] = { "tone.wav", "tone.flac", "tone.ogg", "tone.opus",
                                        "tone.mp3" };

@@ -119,8 +119,27 @@ static void test_sequence_and_fades(void)
     CHECK_NEAR(x[6 * RATE + RATE / 2], 0.5 * sin(M_PI / 4), 1e-3, "fade-out shape at its middle");
     CHECK(fabs(x[7 * RATE - 1]) < 0.01, "the fade-out ends in silence");
     mq_mix_free(m);
-    mq_program_free(p);
     free(x);
+
+    /* One item alone (a live cue): the music from time 0, with its fades. */
+    mq_mix_env env = { .program = p, .speak = fake_speak, .rate = RATE, .channels = 1,
+                       .first = 2, .count = 1 };
+    mq_error err = { 0 };
+    CHECK_INT(mq_mix_create(&env, &m, NULL, &err), MQ_OK, "a mixer over item 3 alone");
+    float buf[1000];
+    size_t total = 0;
+    long got;
+    double at_half = 0;
+    while ((got = mq_mix_read(m, buf, 1000, &err)) > 0) {
+        if (total <= (size_t)RATE / 2 && total + (size_t)got > (size_t)RATE / 2)
+            at_half = buf[RATE / 2 - total];
+        total += (size_t)got;
+    }
+    CHECK_INT(total, 4 * RATE, "item 3 alone lasts its 4 s");
+    CHECK_NEAR(at_half, 0.5 * sin(M_PI / 4), 1e-3, "and starts with its own fade-in at 0");
+    CHECK_NEAR(mq_mix_item_info(m, 2)->start, 0.0, 1e-9, "placed at time 0");
+    mq_mix_free(m);
+    mq_program_free(p);
 }
 
 static void test_crossfade(void)
