@@ -31,7 +31,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon
+.PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon music
 
 all: $(BUILD)/muqir $(TEST_BIN)
 
@@ -82,6 +82,10 @@ bench: all
 
 bench-reading: all
 	@tools/bench-reading
+
+# Regenerates content/music and content/clips from content/music/scores.txt (needs sox).
+music:
+	tools/make-music
 
 # Regenerates voices/lexicon from the pinned npm packages (needs node and npm;
 # the engine itself never touches npm). See voices/lexicon/SOURCES.md.
