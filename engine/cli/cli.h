@@ -67,10 +67,20 @@ void cli_progress_init(cli_progress *p, int quiet);
 void cli_progress_show(cli_progress *p, const char *what, double fraction);
 void cli_progress_end(cli_progress *p);
 
+/* Live playback (cmd_play.c): device options from --device and the
+ * environment (MUQIR_DEVICE_CLOCK=system paces a clockless test device), and
+ * the terminal in raw mode for single keys, restored at exit. */
+struct mq_device_opts;
+void cli_device_opts(struct mq_device_opts *o, const char *name, int rate, int channels);
+int cli_term_raw(void);
+void cli_term_restore(void);
+
 int cmd_check(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_say(int argc, char **argv);
 int cmd_pinyin(int argc, char **argv);
 int cmd_voices(int argc, char **argv);
+int cmd_play(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 
 #endif

@@ -19,7 +19,9 @@ static void usage(FILE *f)
             "  muqir say    TEXT -o OUT        speak one line into a file\n"
             "  muqir pinyin TEXT | -f FILE     show how text will be read (--phonemes: eSpeak NG's)\n"
             "  muqir voices                    list voice presets\n"
-            "  muqir play | live | bundle | devices   (not in this version yet)\n\n"
+            "  muqir play   PROGRAM            play through the sound device (--device NAME|INDEX)\n"
+            "  muqir devices                   list sound outputs\n"
+            "  muqir live | bundle             (not in this version yet)\n\n"
             "exit status: 0 success, 1 failure while working, 2 bad usage or bad input\n",
             MQ_VERSION);
 }
@@ -41,7 +43,8 @@ int main(int argc, char **argv)
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         { "check", cmd_check }, { "render", cmd_render }, { "say", cmd_say },
-        { "pinyin", cmd_pinyin }, { "voices", cmd_voices },
+        { "pinyin", cmd_pinyin }, { "voices", cmd_voices }, { "play", cmd_play },
+        { "devices", cmd_devices },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(cmd, cmds[i].name))
@@ -49,8 +52,7 @@ int main(int argc, char **argv)
         optind = 1;
         return cmds[i].fn(argc - 1, argv + 1);
     }
-    if (!strcmp(cmd, "play") || !strcmp(cmd, "live") || !strcmp(cmd, "bundle") ||
-        !strcmp(cmd, "devices")) {
+    if (!strcmp(cmd, "live") || !strcmp(cmd, "bundle")) {
         cli_error("'%s' is not available in this version yet; use 'muqir render'", cmd);
         return CLI_USAGE;
     }

@@ -12,6 +12,7 @@ struct mq_ring {
     _Alignas(64) _Atomic uint64_t tail;   /* frames read (consumer owns) */
     _Alignas(64) size_t cap, mask;
     int channels;
+    atomic_int eof;
     int16_t *data;
 };
 
@@ -38,6 +39,7 @@ int mq_ring_create(size_t min_frames, int channels, mq_ring **out, mq_error *err
     r->channels = channels;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
+    atomic_init(&r->eof, 0);
     *out = r;
     return MQ_OK;
 }
@@ -119,6 +121,16 @@ uint64_t mq_ring_written(const mq_ring *r)
 uint64_t mq_ring_read_count(const mq_ring *r)
 {
     return atomic_load_explicit(&((mq_ring *)r)->tail, memory_order_acquire);
+}
+
+void mq_ring_set_eof(mq_ring *r, int eof)
+{
+    atomic_store_explicit(&r->eof, eof, memory_order_release);
+}
+
+int mq_ring_eof(const mq_ring *r)
+{
+    return atomic_load_explicit(&((mq_ring *)r)->eof, memory_order_acquire);
 }
 
 void mq_ring_reset(mq_ring *r, uint64_t frame)

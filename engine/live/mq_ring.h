@@ -52,6 +52,11 @@ size_t mq_ring_readable(const mq_ring *r);
 uint64_t mq_ring_written(const mq_ring *r);
 uint64_t mq_ring_read_count(const mq_ring *r);
 
+/* The producer's "no more frames are coming" (set) or "more are coming
+ * again" (cleared); a dry ring is an underrun only while it is clear. */
+void mq_ring_set_eof(mq_ring *r, int eof);
+int mq_ring_eof(const mq_ring *r);
+
 /* Empties the ring and sets both counts to FRAME. Only while neither side is
  * running (e.g. the device is closed and the producer is parked). */
 void mq_ring_reset(mq_ring *r, uint64_t frame);

@@ -1,0 +1,235 @@
+/* mq_player.c — the mixer thread between a source and the device; see mq_player.h. */
+#include "mq_player.h"
+#include "../audio/mq_loudness.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct mq_player {
+    mq_player_opts o;
+    mq_source_fn source;
+    void *user;
+    mq_ring *ring;
+    mq_limiter *lim;
+    mq_device *dev;
+    pthread_t thread;
+    int thread_up;
+    atomic_int quit, ended, failed;
+    _Atomic uint32_t peak_bits;   /* float bits of the last block's peak */
+    mq_error src_err;             /* written by the thread before `failed` is set */
+    size_t latency, skip;         /* limiter delay; frames still to drop */
+    float *in, *out;
+    int16_t *pcm;
+};
+
+void mq_player_to_s16(const float *in, int16_t *out, size_t n)
+{
+    /* libsndfile 1.2 scales to 32 bits, rounds, and keeps the top 16
+     * (pcm.c, f2s via f2i): that is a floor at 16 bits, with values under
+     * half of 2^-31 rounding to 0 first. */
+    for (size_t i = 0; i < n; i++) {
+        float t = in[i] * 2147483648.0f;
+        int32_t v = t >= 2147483647.0f ? INT32_MAX
+                  : t <= -2147483648.0f ? INT32_MIN
+                  : isnan(t) ? 0 : (int32_t)lrintf(t);
+        out[i] = (int16_t)(v >> 16);
+    }
+}
+
+static void sleep_ms(double ms)
+{
+    struct timespec ts = { 0, (long)(ms * 1e6) };
+    nanosleep(&ts, NULL);
+}
+
+/* Converts and queues N limited frames from P->out, dropping the limiter's
+ * delay first; waits for room (never longer than the ring needs). */
+static void queue(mq_player *p, const float *f, size_t n)
+{
+    size_t ch = (size_t)p->o.device.channels;
+    if (p->skip) {
+        size_t s = p->skip < n ? p->skip : n;
+        p->skip -= s;
+        f += s * ch;
+        n -= s;
+    }
+    float peak = 0;
+    for (size_t i = 0; i < n * ch; i++)
+        peak = fmaxf(peak, fabsf(f[i]));
+    uint32_t bits;
+    memcpy(&bits, &peak, sizeof bits);
+    atomic_store_explicit(&p->peak_bits, bits, memory_order_relaxed);
+    mq_player_to_s16(f, p->pcm, n * ch);
+    size_t done = 0;
+    while (done < n && !atomic_load(&p->quit)) {
+        done += mq_ring_write(p->ring, p->pcm + done * ch, n - done);
+        if (done < n)
+            sleep_ms(1);
+    }
+}
+
+static void *run(void *arg)
+{
+    mq_player *p = arg;
+    uint64_t frame = 0;
+    mq_error err = { 0 };
+    while (!atomic_load(&p->quit)) {
+        if (atomic_load(&p->ended)) {
+            sleep_ms(5);
+            continue;
+        }
+        size_t queued = mq_ring_readable(p->ring);
+        if (queued + p->o.block > p->o.ahead || mq_ring_writable(p->ring) < p->o.block) {
+            sleep_ms(1);
+            continue;
+        }
+        long got = p->source(p->user, p->in, p->o.block, frame, &err);
+        if (got < 0) {
+            p->src_err = err;
+            atomic_store(&p->failed, 1);
+        }
+        if (got <= 0) {
+            size_t n = 0;
+            mq_limiter_flush(p->lim, p->out, &n);
+            queue(p, p->out, n);
+            mq_ring_set_eof(p->ring, 1);
+            atomic_store(&p->ended, 1);
+            continue;
+        }
+        frame += (uint64_t)got;
+        mq_limiter_process(p->lim, p->in, p->out, (size_t)got, NULL);
+        queue(p, p->out, (size_t)got);
+    }
+    return NULL;
+}
+
+int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user,
+                     mq_player **out, mq_error *err)
+{
+    if (!out || !opts || !source || !opts->block || opts->block > opts->ahead ||
+        opts->device.channels < 1 || opts->device.channels > 8)
+        return mq_error_set(err, MQ_EINVAL, "player: bad arguments");
+    *out = NULL;
+    mq_player *p = calloc(1, sizeof *p);
+    if (!p)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    p->o = *opts;
+    p->source = source;
+    p->user = user;
+    size_t ch = (size_t)opts->device.channels;
+    int rc = mq_ring_create(opts->ahead + opts->block, opts->device.channels, &p->ring, err);
+    if (rc == MQ_OK)
+        rc = mq_limiter_create(opts->device.rate, opts->device.channels, opts->ceiling_dbtp,
+                               &p->lim, err);
+    if (rc == MQ_OK) {
+        p->latency = p->skip = mq_limiter_latency(p->lim);
+        size_t n = opts->block > p->latency ? opts->block : p->latency;
+        p->in = malloc(n * ch * sizeof *p->in);
+        p->out = malloc(n * ch * sizeof *p->out);
+        p->pcm = malloc(n * ch * sizeof *p->pcm);
+        if (!p->in || !p->out || !p->pcm)
+            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    if (rc == MQ_OK) {
+        if (pthread_create(&p->thread, NULL, run, p))
+            rc = mq_error_set(err, MQ_EINTERNAL, "the mixer thread did not start");
+        else
+            p->thread_up = 1;
+    }
+    if (rc != MQ_OK) {
+        mq_player_free(p);
+        return rc;
+    }
+    *out = p;
+    return MQ_OK;
+}
+
+int mq_player_open_device(mq_player *p, mq_error *err)
+{
+    if (p->dev)
+        return mq_player_reopen(p, err);
+    int rc = mq_device_open(&p->o.device, p->ring, &p->dev, err);
+    mq_device_expect(p->dev, 1);
+    return rc;
+}
+
+int mq_player_reopen(mq_player *p, mq_error *err)
+{
+    if (!p->dev)
+        return mq_player_open_device(p, err);
+    return mq_device_reopen(p->dev, err);
+}
+
+int mq_player_check(mq_player *p, mq_error *err)
+{
+    if (atomic_load(&p->failed)) {
+        if (err)
+            *err = p->src_err;
+        return p->src_err.code ? p->src_err.code : MQ_EINTERNAL;
+    }
+    return mq_device_check(p->dev, err);
+}
+
+size_t mq_player_queued(const mq_player *p)
+{
+    return mq_ring_readable(p->ring);
+}
+
+int mq_player_ended(const mq_player *p)
+{
+    return atomic_load(&((mq_player *)p)->ended);
+}
+
+int mq_player_done(const mq_player *p)
+{
+    return mq_player_ended(p) && mq_ring_readable(p->ring) == 0;
+}
+
+void mq_player_pause(mq_player *p, int paused)
+{
+    mq_device_pause(p->dev, paused);
+}
+
+unsigned long mq_player_underruns(const mq_player *p)
+{
+    return mq_device_underruns(p->dev);
+}
+
+uint64_t mq_player_frames(const mq_player *p)
+{
+    return mq_device_frames(p->dev);
+}
+
+double mq_player_peak(const mq_player *p)
+{
+    uint32_t bits = atomic_load_explicit(&((mq_player *)p)->peak_bits, memory_order_relaxed);
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f > 0 ? 20 * log10(f) : -INFINITY;
+}
+
+mq_device *mq_player_device(mq_player *p)
+{
+    return p->dev;
+}
+
+void mq_player_free(mq_player *p)
+{
+    if (!p)
+        return;
+    if (p->thread_up) {
+        atomic_store(&p->quit, 1);
+        pthread_join(p->thread, NULL);
+    }
+    mq_device_close(p->dev);
+    mq_limiter_free(p->lim);
+    mq_ring_free(p->ring);
+    free(p->in);
+    free(p->out);
+    free(p->pcm);
+    free(p);
+}

@@ -1,0 +1,80 @@
+/*
+ * mq_player.h — a mixer thread that keeps the device's ring filled.
+ *
+ * The thread pulls blocks of float frames from a source (the program's
+ * mixer for `play`, the cue engine for `live`), runs them through the
+ * true-peak limiter with no gain (playback cannot know the programme's
+ * loudness in advance; this is `render --loudness off`), converts them to
+ * 16 bits exactly as the WAV export does, and writes them to the ring the
+ * device callback reads. The limiter's delay is dropped at the start and its
+ * tail flushed at the end, as mq_export does, so the frames handed to the
+ * device are the frames `render --loudness off --bits 16` writes, and ring
+ * frame K is source frame K.
+ *
+ * The thread keeps at most `ahead` frames queued: a deep queue rides out a
+ * slow synthesis (play), a shallow one keeps GO quick (live). It polls every
+ * millisecond when the queue is full; it may block, allocate and read files
+ * (it is not the real-time callback).
+ */
+#ifndef MQ_PLAYER_H
+#define MQ_PLAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../util/mq_error.h"
+#include "mq_device.h"
+
+/* Writes up to N frames for source frame FRAME onwards into OUT; returns the
+ * frames written, 0 at the end, or a negative MQ_E* code with ERR set. Called
+ * on the player's thread only. */
+typedef long (*mq_source_fn)(void *user, float *out, size_t n, uint64_t frame, mq_error *err);
+
+typedef struct mq_player_opts {
+    mq_device_opts device;    /* rate and channels are the stream's */
+    double ceiling_dbtp;      /* limiter ceiling, e.g. -1 */
+    size_t ahead;             /* frames kept queued at most */
+    size_t block;             /* frames per source call (<= ahead) */
+} mq_player_opts;
+
+typedef struct mq_player mq_player;
+
+/*
+ * Creates the ring and the limiter and starts the thread pulling from
+ * SOURCE; the device is opened by mq_player_open_device. MQ_OK; MQ_EINVAL;
+ * MQ_ENOMEM; MQ_EINTERNAL (the thread could not start).
+ */
+int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user,
+                     mq_player **out, mq_error *err);
+
+/* Opens the device (see mq_device_open); MQ_OK or MQ_EDEVICE. The player
+ * keeps working without one; mq_player_reopen tries again. */
+int mq_player_open_device(mq_player *p, mq_error *err);
+int mq_player_reopen(mq_player *p, mq_error *err);
+
+/* MQ_OK, or the first error of the source (with its message) or of the
+ * device (MQ_EDEVICE). */
+int mq_player_check(mq_player *p, mq_error *err);
+
+/* Frames queued in the ring; 1 once the source has ended (or failed). */
+size_t mq_player_queued(const mq_player *p);
+int mq_player_ended(const mq_player *p);
+/* 1 once the source has ended and every frame was handed to the device. */
+int mq_player_done(const mq_player *p);
+
+void mq_player_pause(mq_player *p, int paused);
+unsigned long mq_player_underruns(const mq_player *p);
+/* Frames handed to the device so far. */
+uint64_t mq_player_frames(const mq_player *p);
+/* Peak level of the last block queued, dBFS (-INFINITY for silence). */
+double mq_player_peak(const mq_player *p);
+mq_device *mq_player_device(mq_player *p);
+
+/* Stops the thread, lets the device play out what it holds, frees P. */
+void mq_player_free(mq_player *p);
+
+/* Float to 16 bits the way libsndfile 1.2 writes a 16-bit WAV: x * 32768
+ * rounded down, clipped to -32768..32767 (checked against libsndfile in
+ * test_live.c). */
+void mq_player_to_s16(const float *in, int16_t *out, size_t n);
+
+#endif
