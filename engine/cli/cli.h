@@ -82,5 +82,6 @@ int cmd_pinyin(int argc, char **argv);
 int cmd_voices(int argc, char **argv);
 int cmd_play(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 
 #endif

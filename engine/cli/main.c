@@ -20,8 +20,9 @@ static void usage(FILE *f)
             "  muqir pinyin TEXT | -f FILE     show how text will be read (--phonemes: eSpeak NG's)\n"
             "  muqir voices                    list voice presets\n"
             "  muqir play   PROGRAM            play through the sound device (--device NAME|INDEX)\n"
+            "  muqir live   PROGRAM            cue-by-cue live console (commands on stdin when not a tty)\n"
             "  muqir devices                   list sound outputs\n"
-            "  muqir live | bundle             (not in this version yet)\n\n"
+            "  muqir bundle                    (not in this version yet)\n\n"
             "exit status: 0 success, 1 failure while working, 2 bad usage or bad input\n",
             MQ_VERSION);
 }
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         { "check", cmd_check }, { "render", cmd_render }, { "say", cmd_say },
         { "pinyin", cmd_pinyin }, { "voices", cmd_voices }, { "play", cmd_play },
-        { "devices", cmd_devices },
+        { "devices", cmd_devices }, { "live", cmd_live },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(cmd, cmds[i].name))
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
         optind = 1;
         return cmds[i].fn(argc - 1, argv + 1);
     }
-    if (!strcmp(cmd, "live") || !strcmp(cmd, "bundle")) {
+    if (!strcmp(cmd, "bundle")) {
         cli_error("'%s' is not available in this version yet; use 'muqir render'", cmd);
         return CLI_USAGE;
     }

@@ -1,0 +1,134 @@
+/*
+ * mq_live.h — the cue engine of a live show: prepared cues started with GO,
+ * stopped, faded, paused, an ad-lib spoken over them, the device reopened,
+ * with the safety habits of the tools performers trust (QLab, Linux Show
+ * Player, SCS — design.md, "Facts for live playback"): double-GO protection,
+ * panic, auto-follow.
+ *
+ * Threads: the control thread (the console, or the stdin reader) calls every
+ * function here; the player's mixer thread mixes the playing voices into the
+ * device's ring (mq_player.h); the PortAudio callback only copies from that
+ * ring. Control and mixer share the voices under a mutex held for one short
+ * block at a time — never the callback. The ring is kept shallow (about
+ * 10 ms) so that a GO reaches the device within about that much plus the
+ * device's own buffer; mq_live_status reports the measured figure.
+ *
+ * Nothing here synthesizes speech: cues come prepared (mq_cues.h) and an
+ * ad-lib arrives as finished audio, synthesized by the caller on its own
+ * thread (eSpeak NG is not thread-safe: one thread calls it).
+ *
+ * Frames are counted on the output timeline (frame 0 is the session's first
+ * frame handed to the device, pauses excluded); events carry the frame and
+ * the wall-clock time since the session opened.
+ */
+#ifndef MQ_LIVE_H
+#define MQ_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mq_cues.h"
+#include "mq_device.h"
+
+#define MQ_LIVE_GO_GUARD   0.3    /* s: a second GO sooner than this is ignored */
+#define MQ_LIVE_STOP_FADE  0.3    /* s: `stop` fades the current cue out */
+#define MQ_LIVE_PANIC_FADE 0.25   /* s: panic fades everything out (well under 1 s) */
+#define MQ_LIVE_DUCK_DB    (-12.0) /* cues under an ad-lib: ~25% left (design.md) */
+
+typedef struct mq_live_opts {
+    mq_device_opts device;    /* rate and channels: the cues' */
+    double ceiling_dbtp;      /* the output limiter's ceiling, e.g. -1 */
+    double go_guard;          /* s; 0 = MQ_LIVE_GO_GUARD, < 0 = none */
+    double duck_db;           /* 0 = MQ_LIVE_DUCK_DB */
+} mq_live_opts;
+
+typedef enum mq_live_event_type {
+    MQ_EV_CUE_START,          /* cue started (GO or auto-follow) */
+    MQ_EV_CUE_END,            /* cue played to its end */
+    MQ_EV_CUE_FADED,          /* cue faded out (stop, fade, panic) */
+    MQ_EV_SAY_START,
+    MQ_EV_SAY_END,
+    MQ_EV_GO_IGNORED,         /* double-GO protection */
+    MQ_EV_LATENCY,            /* a GO's first sample reached the device */
+    MQ_EV_UNDERRUN,           /* the ring ran dry (count in `count`) */
+    MQ_EV_DEVICE_ERROR,       /* message in `text` */
+    MQ_EV_DEVICE_OK           /* opened or reopened */
+} mq_live_event_type;
+
+typedef struct mq_live_event {
+    mq_live_event_type type;
+    long cue;                 /* cue index, or -1 */
+    int auto_follow;          /* MQ_EV_CUE_START: started by auto-follow */
+    uint64_t frame;           /* on the output timeline */
+    double time;              /* s since the session opened */
+    double latency_ms;        /* MQ_EV_LATENCY: GO to first sample handed to the device */
+    unsigned long count;      /* MQ_EV_UNDERRUN: underruns so far */
+    char text[256];           /* MQ_EV_DEVICE_ERROR: what happened */
+} mq_live_event;
+
+#define MQ_LIVE_MAX_VOICES 16
+
+typedef struct mq_live_status {
+    long next;                /* the standby cue (GO starts it), -1 after the last */
+    long current;             /* the cue started last that still sounds, or -1 */
+    double elapsed, remaining;/* of the current cue, s */
+    int playing;              /* voices sounding (cues and ad-libs) */
+    long playing_cues[MQ_LIVE_MAX_VOICES];
+    int n_playing_cues;
+    int saying;               /* an ad-lib is sounding */
+    int paused;
+    double peak_db;           /* output level, dBFS */
+    unsigned long underruns;
+    double last_latency_ms;   /* last GO's latency; < 0 when none measured yet */
+    double device_latency_ms; /* the device's buffer as PortAudio reports it */
+    int device_ok;
+    char device[160];
+    double time;              /* s since the session opened */
+    uint64_t frame;           /* frames mixed so far */
+} mq_live_status;
+
+typedef struct mq_live mq_live;
+
+/*
+ * Starts the engine over CUES (which must outlive it) with its mixer thread
+ * and opens the device. MQ_OK; MQ_EDEVICE when the device is missing (the
+ * engine is still created in *OUT: the show can go on once mq_live_reopen
+ * succeeds); MQ_EINVAL; MQ_ENOMEM; MQ_EINTERNAL.
+ */
+int mq_live_create(const mq_live_opts *opts, const mq_cues *cues, mq_live **out,
+                   mq_error *err);
+void mq_live_free(mq_live *l);
+
+/*
+ * GO: starts cue CUE (0-based), or the standby cue when CUE < 0; the one
+ * after it becomes the standby. Returns MQ_OK; 1 when ignored by double-GO
+ * protection (an MQ_EV_GO_IGNORED event follows); MQ_EINVAL (no such cue,
+ * or no cue left) with ERR set.
+ */
+int mq_live_go(mq_live *l, long cue, mq_error *err);
+/* Sets the standby cue (e.g. from the console's selection). */
+void mq_live_set_next(mq_live *l, long cue);
+/* Fades the current cue out over MQ_LIVE_STOP_FADE. */
+void mq_live_stop(mq_live *l);
+/* Fades everything out over SECONDS (> 0). */
+void mq_live_fade(mq_live *l, double seconds);
+/* Everything out over MQ_LIVE_PANIC_FADE; auto-follow does not fire. */
+void mq_live_panic(mq_live *l);
+void mq_live_pause(mq_live *l, int paused);
+/*
+ * Speaks an ad-lib now: FRAMES frames of DATA (the cues' rate and channels;
+ * the engine keeps the pointer until MQ_EV_SAY_END or mq_live_free) over
+ * whatever plays, ducking the cues by duck_db while it sounds. MQ_OK;
+ * MQ_EINVAL (too many voices sounding).
+ */
+int mq_live_say(mq_live *l, const float *data, size_t frames, mq_error *err);
+/* Closes and opens the device again. MQ_OK or MQ_EDEVICE. */
+int mq_live_reopen(mq_live *l, mq_error *err);
+
+/* Housekeeping on the control thread, a few times a second or more: notices
+ * device failures, underruns and GO latencies and queues their events. */
+void mq_live_poll(mq_live *l);
+/* Takes the oldest queued event into *EV: 1, or 0 when there is none. */
+int mq_live_next_event(mq_live *l, mq_live_event *ev);
+void mq_live_status_get(mq_live *l, mq_live_status *st);
+
+#endif

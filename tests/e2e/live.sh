@@ -1,0 +1,96 @@
+# `muqir live` driven over stdin as a script would, recorded through ALSA's
+# file plugin (tests/e2e/asoundrc; see play.sh): GO, an ad-lib, panic, quit.
+# The recording is checked against `render` of the cue alone, the JSON events
+# against what was asked, and the console is used in tmux as a person would.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/home"
+sed "s|@OUT@|$T/rec.raw|" tests/e2e/asoundrc > "$T/home/.asoundrc"
+dev() { HOME="$T/home" MUQIR_DEVICE_CLOCK=system "$@"; }
+
+cat > "$T/show.yaml" <<'YAML'
+title: 晚会
+items:
+  - name: 开场
+    announce: 各位乡亲，晚上好！欢迎来到乌兰牧骑的演出现场。今天我们为大家带来好来宝和马头琴演奏。请大家注意安全。
+  - name: 下一个
+    announce: 下一个节目：好来宝。
+  - name: 自动
+    announce: 马头琴演奏。
+    follow: auto
+YAML
+# The program as render writes it: its first item is the first cue, which
+# the recording must hold sample for sample until the ad-lib begins. (A
+# program of that item alone is not the reference: as the last item it has no
+# paragraph pause after it, and its balanced level differs by ~0.06 dB.)
+run_muqir render "$T/show.yaml" -o "$T/cue1.wav" --loudness off --bits 16 --quiet
+expect_rc "the program renders" 0
+
+{ echo go; sleep 1.5; echo "say 你好"; sleep 1.5; echo status; echo panic; sleep 1.5
+  echo status; echo go; echo go; sleep 0.4; echo "go 9"; echo bogus; echo quit; } |
+    dev "$MUQIR" live "$T/show.yaml" >"$T/events" 2>"$T/err"
+RC=$?
+expect_rc "a scripted session over stdin" 0
+check "every output line is one JSON object" \
+    python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/events"
+ev() { python3 -c 'import json,sys; print(" ".join(json.loads(l)["event"] for l in open(sys.argv[1])))' "$T/events"; }
+seq=$(ev)
+# (go_ignored is queued at once; cue_start when the mixer places the cue.)
+want="device_ok cue_start latency say_start say_end status cue_faded status go_ignored cue_start latency error error quit"
+check "the events come in order: $seq" test "$seq" = "$want"
+
+cat > "$T/check.py" <<'PY'
+import json, sys, wave, array
+evs = [json.loads(l) for l in open(sys.argv[1])]
+w = wave.open(sys.argv[2]); ch = w.getnchannels(); rate = w.getframerate()
+ref = array.array('h', w.readframes(w.getnframes()))
+rec = array.array('h', open(sys.argv[3], 'rb').read())
+def first(x):
+    for i, v in enumerate(x):
+        if v: return i // ch
+    return None
+def get(name, k=0):
+    return [e for e in evs if e['event'] == name][k]
+go = get('cue_start')['frame']; say = get('say_start')['frame']; said = get('say_end')['frame']
+faded = get('cue_faded')['frame']; before_panic = get('status')['frame']
+# Align: the recording is the ref shifted by the device's leading silence.
+off = first(rec) - first(ref)
+r = lambda k: rec[(off + k) * ch:(off + k + 1) * ch]
+f = lambda k: ref[k * ch:(k + 1) * ch]
+upto = say - go
+same = sum(1 for k in range(upto) if r(k) != f(k))
+print("cue_exact", same, upto)
+# The duck is down before the ad-lib's voice: between 0.1 and 0.12 s after
+# say_start the cue plays alone at about -12 dB.
+a, b = upto + int(0.10 * rate), upto + int(0.12 * rate)
+num = sum(r(k)[0] * f(k)[0] for k in range(a, b)); den = sum(f(k)[0] ** 2 for k in range(a, b))
+print("duck_gain", num / den if den else 0)
+# While the ad-lib sounds, the recording is the ducked cue plus a voice:
+# more than the ducked cue alone.
+a, b = upto + int(0.15 * rate), said - go
+extra = sum((r(k)[0] - 0.25 * f(k)[0]) ** 2 for k in range(a, b)) / max(1, b - a)
+print("adlib_rms", extra ** 0.5)
+# Panic: everything out within a second.
+print("panic_s", (faded - before_panic) / rate)
+tail = rec[(off + faded - go) * ch:(off + get('cue_start', 1)['frame'] - go) * ch]
+print("after_panic_nonzero", sum(1 for v in tail if v))
+print("latency_ms", get('latency')['latency_ms'], get('status')['device_latency_ms'])
+PY
+python3 "$T/check.py" "$T/events" "$T/cue1.wav" "$T/rec.raw" > "$T/res" 2>&1
+val() { awk -v k="$1" '$1 == k { print $2 }' "$T/res"; }
+read -r diff n <<< "$(awk '$1 == "cue_exact" { print $2, $3 }' "$T/res")"
+above "the recording holds the cue until the ad-lib (frames)" "${n:-0}" 40000
+check "the cue was recorded sample for sample as render writes it ($diff of $n differ)" test "${diff:-1}" = 0
+near "the cue is ducked to -12 dB (gain 0.25) before the ad-lib speaks" "$(val duck_gain)" 0.251 0.03
+above "the ad-lib sounds over the ducked cue (rms)" "$(val adlib_rms)" 300
+check "panic silences everything in $(val panic_s) s (< 1 s)" \
+    awk -v s="$(val panic_s)" 'BEGIN { exit !(s > 0 && s < 1) }'
+check "nothing but silence after the panic ($(val after_panic_nonzero) samples)" test "$(val after_panic_nonzero)" = 0
+read -r lat devlat <<< "$(awk '$1 == "latency_ms" { print $2, $3 }' "$T/res")"
+check "GO to first sample handed to the device: $lat ms (< 20 ms + the ${devlat} ms device buffer)" \
+    awk -v l="${lat:-99}" 'BEGIN { exit !(l < 20) }'
+expect_in "status reports the latency" "$T/events" '"latency_ms":'
+expect_in "a second GO within 300 ms is ignored" "$T/events" '"event":"go_ignored"'
+expect_in "GO on a cue that does not exist says so" "$T/events" 'no cue 9 (cues are 1 to 3)'
+expect_in "an unknown command says so" "$T/events" "unknown command 'bogus'"
+if [ "$(val duck_gain)" = "" ]; then cat "$T/res"; fi
