@@ -14,6 +14,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #include <portaudio.h>
+#include <pa_linux_alsa.h>
 #pragma GCC diagnostic pop
 
 #define NO_MARK UINT64_MAX
@@ -244,6 +245,11 @@ static int start(mq_device *d, mq_error *err)
                        paClipOff | paDitherOff, callback, d);
     if (pe == paNoError)
         pe = Pa_SetStreamFinishedCallback(d->stream, on_finished);
+    /* ALSA's callback thread gets real-time priority when the system allows
+     * it: a late callback drains the ring in one go, whatever its depth. */
+    const PaHostApiInfo *hi = Pa_GetHostApiInfo(di->hostApi);
+    if (pe == paNoError && hi && hi->type == paALSA)
+        PaAlsa_EnableRealtimeScheduling(d->stream, 1);
     if (pe == paNoError) {
         atomic_store(&d->last_cb_ns, mq_device_now_ns());
         pe = Pa_StartStream(d->stream);

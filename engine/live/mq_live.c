@@ -223,12 +223,14 @@ int mq_live_create(const mq_live_opts *opts, const mq_cues *cues, mq_live **out,
     l->last_latency_ms = -1;
     pthread_mutex_init(&l->mu, NULL);
     l->t0 = mq_device_now_ns();
-    /* A shallow queue: about 10 ms and two device buffers of 256 frames. */
+    /* A shallow queue: about 10 ms, four device buffers of 128 frames, so
+     * the mixer thread may be late by three of them (8 ms) before the device
+     * runs dry. */
     mq_player_opts po = { .device = l->o.device, .ceiling_dbtp = opts->ceiling_dbtp,
                           .block = BLOCK };
     if (!po.device.frames_per_buffer)
-        po.device.frames_per_buffer = 256;
-    po.ahead = 2 * po.device.frames_per_buffer;
+        po.device.frames_per_buffer = 128;
+    po.ahead = 4 * po.device.frames_per_buffer;
     if (po.ahead < (size_t)l->rate / 100)
         po.ahead = (size_t)l->rate / 100;
     int rc = mq_player_create(&po, source, l, &l->player, err);

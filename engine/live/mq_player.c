@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,10 +136,17 @@ int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user
             rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
     if (rc == MQ_OK) {
-        if (pthread_create(&p->thread, NULL, run, p))
+        if (pthread_create(&p->thread, NULL, run, p)) {
             rc = mq_error_set(err, MQ_EINTERNAL, "the mixer thread did not start");
-        else
+        } else {
             p->thread_up = 1;
+            /* Real-time scheduling when the system allows it (root, or an
+             * rtprio limit as audio users usually have): the shallow queue
+             * of a live show must be refilled within milliseconds even on a
+             * busy laptop. Without it the thread runs at normal priority. */
+            struct sched_param sp = { .sched_priority = 10 };
+            pthread_setschedparam(p->thread, SCHED_FIFO, &sp);
+        }
     }
     if (rc != MQ_OK) {
         mq_player_free(p);
