@@ -5,7 +5,7 @@
 #   make demo       render scripts/demo.yaml to out/demo.wav and play it if a device exists
 #   make install    PREFIX=/usr/local DESTDIR=
 
-PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc
+PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc nettle zlib
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc

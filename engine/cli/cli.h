@@ -32,7 +32,21 @@ typedef struct cli_env {
     mq_reader *reader;
     mq_speech *speech;
     mq_program *program;
+    /* Set by the command line before cli_prepare: */
+    int no_cache;           /* --no-cache: a private cache, removed afterwards */
+    int jobs;               /* --jobs N: synthesis processes; 0 = one per core */
+    int ahead;              /* 1: synthesize every item up front, in parallel (render,
+                               check); 0: each item when the mix reaches it (play,
+                               which must start at once) */
+    /* Opened by cli_prepare: */
+    mq_cache *cache;
+    char private_cache[4096];   /* the --no-cache folder to remove, or "" */
 } cli_env;
+
+/* Parses "--jobs N" / "--no-cache" values shared by the commands that speak:
+ * sets E from OPT (the getopt_long return: 'j' or 'N') and OPTARG. Returns 0,
+ * or CLI_USAGE after printing why. */
+int cli_speech_option(cli_env *e, int opt, const char *optarg);
 
 /* Each opens one part and prints its own error; they return a CLI_ status. */
 int cli_open_voices(cli_env *e);
@@ -47,8 +61,9 @@ int cli_load_lexicon_file(cli_env *e, const char *path);
 int cli_apply_lexicon(cli_env *e);
 void cli_env_free(cli_env *e);
 /* With the program loaded: opens the reader, applies the program's lexicon,
- * reads and checks every item (printing every problem), then starts the
- * synthesizer. *R renders CHANNELS channels (0 = the program's). */
+ * reads and checks every item (printing every problem), synthesizes the
+ * speech the cache lacks in parallel worker processes, then starts this
+ * process's synthesizer. *R renders CHANNELS channels (0 = the program's). */
 int cli_prepare(cli_env *e, int channels, mq_render **r);
 
 /* Creates the mixer over a prepared program (every audio file is opened and

@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #ifndef MQ_DATADIR
 #define MQ_DATADIR "/usr/local/share/muqir"
 #endif
+
+static int open_cache(cli_env *e, mq_render *r);
 
 const char *cli_prog = "muqir";
 volatile sig_atomic_t cli_stop;
@@ -154,8 +157,35 @@ int cli_apply_lexicon(cli_env *e)
     return status;
 }
 
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    while (d && (ent = readdir(d))) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
+            continue;
+        char p[8192];
+        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(p);
+        else
+            unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
 void cli_env_free(cli_env *e)
 {
+    if (e->cache && !e->private_cache[0]) {
+        /* Keep the user's cache within its bound. */
+        mq_cache_trim(e->cache, NULL);
+    }
+    mq_cache_free(e->cache);
+    if (e->private_cache[0])
+        remove_tree(e->private_cache);
     mq_program_free(e->program);
     mq_speech_free(e->speech);
     mq_reader_free(e->reader);
@@ -223,10 +253,69 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
     }
     mq_diags_free(d);
     if (st == CLI_OK)
+        st = open_cache(e, *r);
+    if (st == CLI_OK && e->cache) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int jobs = e->jobs ? e->jobs : cores > 0 ? (int)cores : 1;
+        int rc = e->ahead ? mq_render_presynthesize(*r, jobs, &err)
+                          : mq_render_presynthesize_background(*r, jobs, &err);
+        if (rc != MQ_OK) {
+            cli_error("%s", err.msg);
+            st = err.code == MQ_EINTERRUPTED ? 130 : CLI_FAIL;
+        }
+    } else if (st == CLI_OK && !e->cache) {
+        /* No cache at all: speak in this process. (With a cache, items the
+         * mix reaches uncached are synthesized each in a fresh process, so
+         * that `play` sounds exactly as `render` writes.) */
         st = cli_open_speech(e);
-    if (st == CLI_OK)
-        mq_render_set_speech(*r, e->speech);
+        if (st == CLI_OK)
+            mq_render_set_speech(*r, e->speech);
+    }
     return st;
+}
+
+int cli_speech_option(cli_env *e, int opt, const char *arg)
+{
+    if (opt == 'N') {
+        e->no_cache = 1;
+        return 0;
+    }
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (end == arg || *end || n < 1 || n > 64) {
+        cli_error("--jobs: expected a number of processes from 1 to 64, not '%s'", arg);
+        return CLI_USAGE;
+    }
+    e->jobs = (int)n;
+    return 0;
+}
+
+/* The render cache: the user's, or with --no-cache a private one that only
+ * carries the workers' results and is removed at the end. A cache that
+ * cannot be used is not fatal: speech is synthesized as it is needed. */
+static int open_cache(cli_env *e, mq_render *r)
+{
+    char dir[4096];
+    mq_error err = { 0 };
+    const char *path = NULL;
+    if (e->no_cache) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(e->private_cache, sizeof e->private_cache, "%s/muqir-cache.XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        path = mkdtemp(e->private_cache);
+        if (!path)
+            e->private_cache[0] = '\0';
+    } else {
+        path = mq_cache_default_dir(dir, sizeof dir);
+    }
+    if (path && mq_cache_open(path, 0, &e->cache, &err) == MQ_OK) {
+        mq_render_set_cache(r, e->cache);
+        return CLI_OK;
+    }
+    if (!e->no_cache)
+        fprintf(stderr, "%s: warning: %s; going on without a cache\n", cli_prog,
+                path ? err.msg : "no cache folder (HOME is not set)");
+    return CLI_OK;
 }
 
 int cli_load_lexicon_file(cli_env *e, const char *path)

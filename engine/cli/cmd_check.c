@@ -41,13 +41,18 @@ static void print_padded(const char *s, int cols)
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+    static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+                                          { "no-cache", no_argument, NULL, 'N' },
+                                          { "jobs", required_argument, NULL, 'j' }, { 0 } };
     int c;
+    cli_env e = { .ahead = 1 };
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
-            printf("usage: %s check PROGRAM\n", cli_prog);
+            printf("usage: %s check PROGRAM [--no-cache] [--jobs N]\n", cli_prog);
             return CLI_OK;
         }
+        if ((c == 'N' || c == 'j') && !cli_speech_option(&e, c, optarg))
+            continue;
         return CLI_USAGE;
     }
     if (optind + 1 != argc) {
@@ -55,7 +60,6 @@ int cmd_check(int argc, char **argv)
         return CLI_USAGE;
     }
     cli_catch_signals();
-    cli_env e = { 0 };
     mq_render *r = NULL;
     mq_mix *mix = NULL;
     int st = cli_open_voices(&e);

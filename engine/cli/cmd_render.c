@@ -21,14 +21,15 @@ typedef struct render_opts {
 
 /* Parses the options render and say share; returns -1 to go on, else a status. */
 static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
-                      const char *usage)
+                      const char *usage, cli_env *e)
 {
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
         { "bits", required_argument, NULL, 'b' }, { "voice", required_argument, NULL, 'v' },
         { "loudness", required_argument, NULL, 'L' }, { "srt", required_argument, NULL, 'S' },
         { "lrc", required_argument, NULL, 'R' }, { "cue", required_argument, NULL, 'C' },
-        { "timeline", required_argument, NULL, 'T' },
+        { "timeline", required_argument, NULL, 'T' }, { "no-cache", no_argument, NULL, 'N' },
+        { "jobs", required_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' }, { 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "o:qv:h", opts, NULL)) != -1) {
@@ -39,6 +40,11 @@ static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
         case 'R': o->lrc = optarg; break;
         case 'C': o->cue = optarg; break;
         case 'T': o->timeline = optarg; break;
+        case 'N':
+        case 'j':
+            if (cli_speech_option(e, c, optarg))
+                return CLI_USAGE;
+            break;
         case 'v':
             if (!voice) {
                 cli_error("--voice applies to 'say' only; set voices in the program");
@@ -161,10 +167,20 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o)
         rc = mq_timeline_write_svg(mix, e->program, &curve, o->timeline, &err);
     }
     free(rep.curve);
-    if (rc == MQ_OK && !o->quiet)
-        fprintf(stderr, "%s: wrote %s (%.1f s, %d Hz, %d channel%s, %.1f LUFS, %.1f dBTP)\n",
+    if (rc == MQ_OK && !o->quiet) {
+        const mq_render_stats *rs = mq_render_get_stats(r);
+        fprintf(stderr, "%s: speech: %zu item%s synthesized", cli_prog, rs->synthesized,
+                rs->synthesized == 1 ? "" : "s");
+        if (rs->workers > 1)
+            fprintf(stderr, " by %d processes", rs->workers);
+        fprintf(stderr, ", %zu from the cache", rs->cached);
+        if (rs->damaged)
+            fprintf(stderr, " (%zu damaged entr%s found and replaced)", rs->damaged,
+                    rs->damaged == 1 ? "y" : "ies");
+        fprintf(stderr, "\n%s: wrote %s (%.1f s, %d Hz, %d channel%s, %.1f LUFS, %.1f dBTP)\n",
                 cli_prog, o->out, (double)rep.frames / oo->rate, oo->rate, oo->channels,
                 oo->channels == 1 ? "" : "s", rep.loudness, rep.true_peak);
+    }
     mq_mix_free(mix);
     if (rc == MQ_EINTERRUPTED) {
         cli_error("interrupted; %s was not written", o->out);
@@ -182,8 +198,9 @@ int cmd_render(int argc, char **argv)
     render_opts o = { .loudness = NAN };
     const char *usage = "muqir render PROGRAM -o OUT.wav|.flac|.ogg|.opus|.mp3 [--bits 16|24|float] "
                         "[--loudness -23|-24|-16|off] [--srt F] [--lrc F] [--cue F] [--timeline F.svg] "
-                        "[--quiet]";
-    int st = parse_opts(argc, argv, &o, NULL, usage);
+                        "[--no-cache] [--jobs N] [--quiet]";
+    cli_env e = { .ahead = 1 };
+    int st = parse_opts(argc, argv, &o, NULL, usage, &e);
     if (st >= 0)
         return st;
     if (optind + 1 != argc) {
@@ -191,7 +208,6 @@ int cmd_render(int argc, char **argv)
         return CLI_USAGE;
     }
     cli_catch_signals();
-    cli_env e = { 0 };
     mq_render *r = NULL;
     st = cli_open_voices(&e);
     if (st == CLI_OK)
@@ -210,7 +226,8 @@ int cmd_say(int argc, char **argv)
     render_opts o = { .loudness = NAN };
     const char *voice = "announcer";
     const char *usage = "muqir say TEXT -o OUT.wav [--voice NAME] [--quiet]";
-    int st = parse_opts(argc, argv, &o, &voice, usage);
+    cli_env e = { .ahead = 1 };
+    int st = parse_opts(argc, argv, &o, &voice, usage, &e);
     if (st >= 0)
         return st;
     if (optind >= argc) {
@@ -240,7 +257,6 @@ int cmd_say(int argc, char **argv)
     }
     snprintf(yaml + w, len - w, "\"\n");
     cli_catch_signals();
-    cli_env e = { 0 };
     st = cli_open_voices(&e);
     if (st == CLI_OK) {
         mq_diags *d = mq_diags_create();

@@ -58,8 +58,8 @@ typedef struct mq_outfile_meta {
     double max_momentary;    /* maximum momentary loudness, LUFS */
     double max_short_term;   /* maximum short-term loudness, LUFS */
     /* Frames the caller expects to write; 0 = unknown. A .wav export whose
-     * audio data would pass 4 GB (e.g. more than 6.2 hours of 48 kHz stereo
-     * float, 12.4 hours at 24 bits) is written as RF64 from the start, with
+     * audio data would pass 4 GB (48 kHz stereo: 3.1 hours of float, 4.1 h
+     * of 24-bit, 6.2 h of 16-bit) is written as RF64 from the start, with
      * libsndfile's auto-downgrade so that it ends as a plain WAV if fewer
      * frames arrive after all. Without this hint a .wav stays plain WAV, and
      * mq_outfile_write refuses (MQ_EUNSUPPORTED) the write that would pass

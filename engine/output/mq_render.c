@@ -1,23 +1,21 @@
 /* mq_render.c — items to audio; see mq_render.h. */
 #include "mq_render.h"
+#include "mq_render_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct mq_render {
-    mq_render_env env;
-    mq_reading **readings;  /* one per item; NULL when not speech */
-    size_t n;
-};
 
 void mq_render_free(mq_render *r)
 {
     if (!r)
         return;
+    mq_render_stop_background(r);
     for (size_t i = 0; i < r->n; i++)
         mq_reading_free(r->readings[i]);
     free(r->readings);
+    free(r->fresh);
     free(r);
 }
 
@@ -110,17 +108,10 @@ int mq_render_speech(void *ctx, size_t i, mq_buf *out, mq_sentence_cb on_sentenc
     const mq_item *it = mq_program_item(r->env.program, i);
     if (!it || !is_speech(it) || !r->readings[i])
         return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
-    if (!r->env.speech)
-        return mq_error_set(err, MQ_EINVAL, "no speech synthesizer");
     const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
-    mq_speak_opts so = {
-        .params = { .rate = isnan(it->rate) ? 0 : (int)it->rate,
-                    .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
-        .rate = r->env.rate, .on_sentence = on_sentence, .user = user, .stop = r->env.stop,
-    };
-    int rc = mq_speak_reading(r->env.speech, v, r->readings[i], &so, out, err);
+    int rc = mq_render_cached_speech(r, i, out, on_sentence, user, err);
     if (rc != MQ_OK)
-        return mq_error_prefix(err, "item %zu", i + 1);
+        return rc;
     /* A speech item is followed by its voice's paragraph pause, unless the
      * program says what comes next with a pause item, or it is the last. */
     const mq_item *next = mq_program_item(r->env.program, i + 1);

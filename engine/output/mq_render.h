@@ -12,6 +12,7 @@
 
 #include "../audio/mq_audio.h"
 #include "../program/mq_program.h"
+#include "../speech/mq_cache.h"
 #include "../speech/mq_speak.h"
 #include "../speech/mq_speech.h"
 #include "../speech/mq_voice.h"
@@ -51,6 +52,43 @@ int mq_render_speech(void *r, size_t i, mq_buf *out, mq_sentence_cb on_sentence,
 /* Gives R the synthesizer it speaks with (it may be prepared without one, so
  * that input errors are reported before eSpeak NG starts). */
 void mq_render_set_speech(mq_render *r, mq_speech *sp);
+
+/* Speech comes from CACHE (may be NULL: always synthesize) when it holds an
+ * item, and items synthesized are stored there. */
+void mq_render_set_cache(mq_render *r, mq_cache *cache);
+
+/* The cache key of speech item I: SHA-256 over everything that shapes its
+ * sound (reading, voice parameters, overrides, rate, engine and eSpeak NG
+ * versions), as hex. Returns 0, or -1 when I is not a speech item. */
+int mq_render_key(const mq_render *r, size_t i, char hex[MQ_HASH_HEX]);
+
+/*
+ * Synthesizes every speech item the cache does not hold, each in a fresh
+ * child process, WORKERS at a time, storing the results in the cache. eSpeak
+ * NG is not thread-safe and carries state from one voice to the next, so a
+ * process per item is what makes parallel output equal serial output. With a
+ * cache and no synthesizer of its own (mq_render_set_speech not called), a
+ * renderer synthesizes every miss this way too. MQ_OK; MQ_EINVAL without a
+ * cache; MQ_ESYNTH when a synthesis process failed; MQ_EINTERRUPTED.
+ */
+int mq_render_presynthesize(mq_render *r, int workers, mq_error *err);
+
+/* As mq_render_presynthesize, but in the background: returns at once, and
+ * an item the mix reaches before its synthesis is done waits for it (so
+ * `play` starts as soon as its first item is ready). MQ_OK or MQ_ESYNTH. */
+int mq_render_presynthesize_background(mq_render *r, int workers, mq_error *err);
+
+/* Stops the background synthesis, if any (mq_render_free does it too). */
+void mq_render_stop_background(mq_render *r);
+
+typedef struct mq_render_stats {
+    size_t synthesized;   /* speech items synthesized (here or by workers) */
+    size_t cached;        /* speech items taken from the cache */
+    size_t damaged;       /* damaged cache entries found (and re-synthesized) */
+    int workers;          /* processes used by mq_render_presynthesize */
+} mq_render_stats;
+
+const mq_render_stats *mq_render_get_stats(const mq_render *r);
 
 /* The reading of item I (NULL for items that are not speech). */
 const mq_reading *mq_render_reading(const mq_render *r, size_t i);

@@ -30,6 +30,7 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
     int in_rate = mq_speech_rate(sp);
     size_t nsent = mq_reading_sentence_count(reading);
     size_t nphr = mq_reading_phrase_count(reading);
+    mq_speech_reset(sp);
     for (size_t si = 0; si < nsent && rc == MQ_OK; si++) {
         const mq_sentence *s = mq_reading_sentence(reading, si);
         if (!s->count)

@@ -97,6 +97,17 @@ void mq_speech_free(mq_speech *sp)
 int mq_speech_rate(const mq_speech *sp) { return sp->rate; }
 const char *mq_speech_version(const mq_speech *sp) { return sp->version ? sp->version : "?"; }
 
+const char *mq_speech_engine_version(void)
+{
+    const char *v = espeak_Info(NULL);
+    return v ? v : "?";
+}
+
+void mq_speech_reset(mq_speech *sp)
+{
+    sp->voice_key[0] = '\0';
+}
+
 static int select_voice(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
                         mq_error *err)
 {

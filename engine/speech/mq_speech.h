@@ -31,11 +31,19 @@ int mq_speech_rate(const mq_speech *sp);
 /* eSpeak NG's version string, e.g. "1.51". */
 const char *mq_speech_version(const mq_speech *sp);
 
+/* The same without starting the synthesizer (for cache keys). */
+const char *mq_speech_engine_version(void);
+
 /* Per-call overrides of a preset; a field <= 0 keeps the preset's value. */
 typedef struct mq_speech_params {
     int rate;    /* words per minute */
     int pitch;   /* 0..100 */
 } mq_speech_params;
+
+/* Forgets the voice last selected, so the next phrase selects it afresh: an
+ * item then sounds the same whatever was spoken before it (in this process or
+ * in a synthesis worker). */
+void mq_speech_reset(mq_speech *sp);
 
 /*
  * Speaks one phrase: PINYIN is syllables with tone digits separated by spaces

@@ -1,0 +1,352 @@
+/*
+ * mq_render_cache.c — speech items through the render cache, and their
+ * synthesis in parallel worker processes; see mq_render.h.
+ */
+#include "mq_render_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Bumped whenever the engine's sound changes in a way the key cannot see. */
+#define MQ_SPEECH_FORMAT "muqir-speech-2"
+
+void mq_render_set_cache(mq_render *r, mq_cache *cache) { r->cache = cache; }
+const mq_render_stats *mq_render_get_stats(const mq_render *r) { return &r->stats; }
+
+static int is_speech(const mq_item *it)
+{
+    return it && (it->kind == MQ_ITEM_ANNOUNCE || it->kind == MQ_ITEM_READ);
+}
+
+int mq_render_key(const mq_render *r, size_t i, char hex[MQ_HASH_HEX])
+{
+    const mq_item *it = mq_program_item(r->env.program, i);
+    if (!is_speech(it) || !r->readings[i])
+        return -1;
+    const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
+    const mq_reading *rd = r->readings[i];
+    mq_hash h;
+    char num[256];
+    mq_hash_init(&h);
+    mq_hash_str(&h, MQ_SPEECH_FORMAT);
+    mq_hash_str(&h, mq_speech_engine_version());
+    snprintf(num, sizeof num, "%d|%s|%d|%d|%d|%d|%d|%.6f|%.6f|%.6f|%d|%d", r->env.rate,
+             v && v->variant ? v->variant : "", v ? v->rate : 0, v ? v->pitch : 0,
+             v ? v->range : 0, v ? v->volume : 0, v ? v->word_gap : 0,
+             v ? v->pause_comma : 0, v ? v->pause_sentence : 0, v ? v->pause_paragraph : 0,
+             isnan(it->rate) ? 0 : (int)it->rate, isnan(it->pitch) ? 0 : (int)it->pitch);
+    mq_hash_str(&h, num);
+    for (size_t s = 0; s < mq_reading_sentence_count(rd); s++) {
+        const mq_sentence *se = mq_reading_sentence(rd, s);
+        mq_hash_str(&h, se->text);
+        for (size_t p = se->first; p < se->first + se->count; p++) {
+            const mq_phrase *ph = mq_reading_phrase(rd, p);
+            snprintf(num, sizeof num, "%c%d", ph->end, (int)ph->brk);
+            mq_hash_str(&h, ph->spoken);
+            mq_hash_str(&h, num);
+        }
+    }
+    mq_hash_hex(&h, hex);
+    return 0;
+}
+
+/* Sentences collected while synthesizing, for the cache entry. */
+typedef struct collect {
+    mq_cache_sentence *s;
+    size_t n, cap;
+    char **texts;
+} collect;
+
+static int collect_sentence(void *user, const char *text, size_t start, size_t end)
+{
+    collect *c = user;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        mq_cache_sentence *s = realloc(c->s, cap * sizeof *s);
+        char **t = s ? realloc(c->texts, cap * sizeof *t) : NULL;
+        if (s)
+            c->s = s;
+        if (!t)
+            return -1;
+        c->texts = t;
+        c->cap = cap;
+    }
+    if (!(c->texts[c->n] = strdup(text)))
+        return -1;
+    c->s[c->n] = (mq_cache_sentence){ c->texts[c->n], start, end };
+    c->n++;
+    return 0;
+}
+
+static void collect_free(collect *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->texts[i]);
+    free(c->texts);
+    free(c->s);
+}
+
+/* Synthesizes item I into MONO (from frame 0), its sentences into C. */
+static int synthesize(mq_render *r, size_t i, mq_buf *mono, collect *c, mq_error *err)
+{
+    const mq_item *it = mq_program_item(r->env.program, i);
+    if (!r->env.speech)
+        return mq_error_set(err, MQ_EINVAL, "no speech synthesizer");
+    const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
+    mq_speak_opts so = {
+        .params = { .rate = isnan(it->rate) ? 0 : (int)it->rate,
+                    .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
+        .rate = r->env.rate, .on_sentence = collect_sentence, .user = c, .stop = r->env.stop,
+    };
+    int rc = mq_speak_reading(r->env.speech, v, r->readings[i], &so, mono, err);
+    return rc == MQ_OK ? MQ_OK : mq_error_prefix(err, "item %zu", i + 1);
+}
+
+/* Re-reports the sentences of C, shifted by BASE frames, to the caller. */
+typedef struct relay {
+    mq_sentence_cb fn;
+    void *user;
+} relay;
+
+static int relay_sentence(void *user, const char *text, size_t start, size_t end)
+{
+    relay *rl = user;
+    return rl->fn ? rl->fn(rl->user, text, start, end) : 0;
+}
+
+static void await_background(mq_render *r, const char *key);
+
+int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb on_sentence,
+                            void *user, mq_error *err)
+{
+    char key[MQ_HASH_HEX];
+    if (mq_render_key(r, i, key))
+        return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
+    mq_buf mono = { .channels = 1 };
+    relay rl = { on_sentence, user };
+    if (r->cache) {
+        mq_error e = { 0 };
+        int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, relay_sentence, &rl, &e);
+        if (hit == 1 && !r->in_child) {
+            /* A worker's result is this run's synthesis, not an old entry. */
+            if (r->fresh && r->fresh[i])
+                r->stats.synthesized++;
+            else
+                r->stats.cached++;
+            goto copy;
+        }
+        if (hit == MQ_EINPUT)
+            r->stats.damaged++;
+        else if (hit < 0) {
+            mq_buf_free(&mono);
+            return mq_error_set(err, e.code, "%s", e.msg);
+        }
+        /* Sentences of a damaged entry may have been reported: none reach the
+         * caller before the checksum is verified, so nothing to undo. */
+        mono.frames = 0;
+    }
+    if (r->cache && !r->env.speech && !r->in_child) {
+        /* Synthesis happens in a fresh process (see spawn), then comes back
+         * through the cache: the background synthesis's, or one started now. */
+        int rc = MQ_OK;
+        if (r->coordinator > 0) {
+            await_background(r, key);
+            mq_error e = { 0 };
+            if (mq_cache_get(r->cache, key, r->env.rate, &mono, relay_sentence, &rl, &e) == 1) {
+                r->stats.synthesized++;
+                goto copy;
+            }
+            mono.frames = 0;
+        }
+        rc = mq_render_synthesize_one(r, i, err);
+        if (rc == MQ_OK) {
+            mq_error e = { 0 };
+            int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, relay_sentence, &rl, &e);
+            if (hit == 1) {
+                r->stats.synthesized++;
+                goto copy;
+            }
+            rc = mq_error_set(err, MQ_ESYNTH, "item %zu: synthesized speech did not reach the "
+                              "cache in %s", i + 1, mq_cache_dir(r->cache));
+        }
+        mq_buf_free(&mono);
+        return rc;
+    }
+    collect c = { 0 };
+    int rc = synthesize(r, i, &mono, &c, err);
+    if (rc == MQ_OK) {
+        r->stats.synthesized++;
+        for (size_t k = 0; k < c.n && rc == MQ_OK; k++)
+            if (on_sentence && on_sentence(user, c.s[k].text, c.s[k].start, c.s[k].end))
+                rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+        /* Only a fresh synthesis process writes the cache (see spawn), so an
+         * entry never depends on what else a process had spoken. A cache that
+         * cannot be written only costs time: the render goes on. */
+        if (rc == MQ_OK && r->cache && r->in_child)
+            mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, c.s, c.n, NULL);
+    }
+    collect_free(&c);
+    if (rc != MQ_OK) {
+        mq_buf_free(&mono);
+        return rc;
+    }
+copy:;
+    /* OUT may have any channel count and content: the voice goes to every
+     * channel, after what is there. Sentence times are from OUT's start, so
+     * they are correct only when OUT was empty — as the mixer calls it. */
+    size_t base = out->frames;
+    if (mq_buf_reserve(out, mono.frames)) {
+        mq_buf_free(&mono);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < mono.frames; k++)
+        for (int ch = 0; ch < out->channels; ch++)
+            out->data[(base + k) * (size_t)out->channels + (size_t)ch] = mono.data[k];
+    out->frames += mono.frames;
+    mq_buf_free(&mono);
+    return MQ_OK;
+}
+
+/* In a fresh child process: start eSpeak NG, speak item I into the cache,
+ * exit. A fresh process for every item makes the sound of an item
+ * independent of what was spoken before it: with one synthesizer per worker,
+ * reused from item to item, 3 of the 4 speech items of scripts/demo.yaml came
+ * out different (by a few hundred samples) in a 2-process run than in a
+ * serial one — eSpeak NG 1.51 keeps state across utterances. */
+static pid_t spawn(mq_render *r, size_t i)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    mq_speech *sp = NULL;
+    if (mq_speech_create(NULL, &sp, NULL) != MQ_OK)
+        _exit(2);
+    r->env.speech = sp;
+    r->in_child = 1;
+    mq_buf mono = { .channels = 1 };
+    int rc = mq_render_cached_speech(r, i, &mono, NULL, NULL, NULL);
+    _exit(rc == MQ_OK ? 0 : 1);
+}
+
+/* Runs the items TODO[0..N) in at most WORKERS processes at once. */
+static int run_children(mq_render *r, const size_t *todo, size_t n, int workers, mq_error *err)
+{
+    size_t next = 0, running = 0;
+    int failed = 0;
+    while (next < n || running) {
+        while (next < n && running < (size_t)workers && !(r->env.stop && *r->env.stop)) {
+            if (spawn(r, todo[next]) < 0)
+                return mq_error_set(err, MQ_ESYNTH, "cannot start a synthesis process: %s",
+                                    strerror(errno));
+            next++;
+            running++;
+        }
+        if (!running)
+            break;
+        int st;
+        pid_t p = waitpid(-1, &st, 0);
+        if (p < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        running--;
+        failed |= !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    }
+    if (r->env.stop && *r->env.stop)
+        return mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+    return failed ? mq_error_set(err, MQ_ESYNTH, "a synthesis process failed") : MQ_OK;
+}
+
+int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
+{
+    if (!r->cache)
+        return mq_error_set(err, MQ_EINVAL, "synthesis processes need a cache");
+    /* The items the cache does not hold: an entry that exists but is damaged
+     * is found later and re-synthesized then. */
+    size_t *todo = malloc((r->n ? r->n : 1) * sizeof *todo), ntodo = 0;
+    if (!todo || (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))) {
+        free(todo);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        char key[MQ_HASH_HEX], path[8192];
+        if (mq_render_key(r, i, key))
+            continue;
+        snprintf(path, sizeof path, "%s/%.2s/%s.mqs", mq_cache_dir(r->cache), key, key);
+        if (access(path, R_OK))
+            todo[ntodo++] = i;
+    }
+    if (workers < 1)
+        workers = 1;
+    if (workers > (int)ntodo)
+        workers = ntodo ? (int)ntodo : 1;
+    r->stats.workers = workers;
+    for (size_t k = 0; k < ntodo; k++)
+        r->fresh[todo[k]] = 1;
+    int rc = run_children(r, todo, ntodo, workers, err);
+    free(todo);
+    return rc;
+}
+
+int mq_render_presynthesize_background(mq_render *r, int workers, mq_error *err)
+{
+    if (!r->cache)
+        return mq_error_set(err, MQ_EINVAL, "synthesis processes need a cache");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return mq_error_set(err, MQ_ESYNTH, "cannot start a synthesis process: %s",
+                            strerror(errno));
+    if (pid == 0) {
+        /* Its own process group: stopping the coordinator stops its workers. */
+        setpgid(0, 0);
+        _exit(mq_render_presynthesize(r, workers, NULL) == MQ_OK ? 0 : 1);
+    }
+    setpgid(pid, pid);
+    r->coordinator = pid;
+    return MQ_OK;
+}
+
+void mq_render_stop_background(mq_render *r)
+{
+    if (r->coordinator > 0) {
+        kill(-r->coordinator, SIGTERM);
+        while (waitpid(r->coordinator, NULL, 0) < 0 && errno == EINTR)
+            ;
+        r->coordinator = 0;
+    }
+}
+
+/* While the background synthesis runs, waits for item KEY's entry to appear
+ * (or the synthesis to end). */
+static void await_background(mq_render *r, const char *key)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%.2s/%s.mqs", mq_cache_dir(r->cache), key, key);
+    while (r->coordinator > 0 && access(path, R_OK) && !(r->env.stop && *r->env.stop)) {
+        int st;
+        if (waitpid(r->coordinator, &st, WNOHANG) == r->coordinator) {
+            r->coordinator = 0;
+            break;
+        }
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+int mq_render_synthesize_one(mq_render *r, size_t i, mq_error *err)
+{
+    if (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    r->fresh[i] = 1;
+    return run_children(r, &i, 1, 1, err);
+}

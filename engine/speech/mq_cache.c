@@ -1,0 +1,303 @@
+/* mq_cache.c — the on-disk speech cache; see mq_cache.h. */
+#include "mq_cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MAGIC "MQSC2\n\0\0"
+#define DEFAULT_MAX ((size_t)2 << 30)
+
+struct mq_cache {
+    char dir[PATH_MAX - 256];   /* room for "/ab/KEY.mqs.XXXXXX" in PATH_MAX */
+    size_t max_bytes;
+};
+
+/* The fixed part of an entry; the payload (sentences, then floats) follows. */
+typedef struct entry_head {
+    char magic[8];
+    uint32_t rate, nsent;
+    uint64_t frames, payload_bytes;
+    uint32_t crc;               /* CRC-32 (zlib) of the payload */
+    uint32_t pad;
+} entry_head;
+
+char *mq_cache_default_dir(char *buf, size_t size)
+{
+    const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (x && *x)
+        snprintf(buf, size, "%s/muqir", x);
+    else if (home && *home)
+        snprintf(buf, size, "%s/.cache/muqir", home);
+    else
+        return NULL;
+    return buf;
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int mq_cache_open(const char *dir, size_t max_bytes, mq_cache **out, mq_error *err)
+{
+    *out = NULL;
+    if (!dir || !*dir)
+        return mq_error_set(err, MQ_EIO, "no cache folder (set XDG_CACHE_HOME or HOME)");
+    if (strlen(dir) >= sizeof ((mq_cache *)0)->dir)
+        return mq_error_set(err, MQ_EIO, "cache folder name too long: %.80s...", dir);
+    struct stat st;
+    if (mkdirs(dir) || stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK))
+        return mq_error_set(err, MQ_EIO, "cache folder %s cannot be used: %s", dir,
+                            strerror(errno ? errno : ENOTDIR));
+    mq_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    c->max_bytes = max_bytes ? max_bytes : DEFAULT_MAX;
+    *out = c;
+    return MQ_OK;
+}
+
+void mq_cache_free(mq_cache *c) { free(c); }
+const char *mq_cache_dir(const mq_cache *c) { return c->dir; }
+
+/* CRC-32 over N bytes: catches damage (a cut file, flipped bits) at several
+ * GB/s, where SHA-256 would spend longer checking an entry than the mix
+ * spends using it. Keys, not checksums, need a cryptographic hash. */
+static uint32_t checksum(const char *p, size_t n)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (n) {
+        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, (const Bytef *)p, k);
+        p += k;
+        n -= k;
+    }
+    return (uint32_t)crc;
+}
+
+static void entry_path(const mq_cache *c, const char *key, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%.2s/%s.mqs", c->dir, key, key);
+}
+
+static int read_all(int fd, void *buf, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t r = read(fd, (char *)buf + done, n - done);
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_sentence_fn fn,
+                 void *user, mq_error *err)
+{
+    char path[PATH_MAX];
+    entry_path(c, key, path, sizeof path);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    entry_head h;
+    char *payload = NULL;
+    int rc = MQ_EINPUT;
+    struct stat st;
+    if (fstat(fd, &st) || read_all(fd, &h, sizeof h) || memcmp(h.magic, MAGIC, 8) ||
+        h.payload_bytes != (uint64_t)st.st_size - sizeof h || h.payload_bytes > ((uint64_t)1 << 34))
+        goto damaged;
+    if (h.rate != (uint32_t)rate) {
+        close(fd);
+        return 0;
+    }
+    payload = malloc(h.payload_bytes ? h.payload_bytes : 1);
+    if (!payload) {
+        close(fd);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
+    }
+    if (read_all(fd, payload, h.payload_bytes))
+        goto damaged;
+    if (checksum(payload, h.payload_bytes) != h.crc)
+        goto damaged;
+    /* The payload checks out: its sentences, then its samples. */
+    size_t off = 0, base = out->frames;
+    size_t samples_bytes = h.frames * sizeof(float);
+    if (samples_bytes > h.payload_bytes)
+        goto damaged;
+    size_t sent_end = h.payload_bytes - samples_bytes;
+    for (uint32_t i = 0; i < h.nsent; i++) {
+        uint64_t s, e;
+        uint32_t len;
+        if (off + 20 > sent_end)
+            goto damaged;
+        memcpy(&s, payload + off, 8);
+        memcpy(&e, payload + off + 8, 8);
+        memcpy(&len, payload + off + 16, 4);
+        off += 20;
+        if (len > sent_end - off || payload[off + len - (len ? 1 : 0)] != '\0')
+            goto damaged;
+        if (fn && fn(user, payload + off, base + s, base + e)) {
+            rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+            close(fd);
+            free(payload);
+            return rc;
+        }
+        off += len;
+    }
+    if (mq_buf_append(out, (const float *)(const void *)(payload + sent_end), h.frames)) {
+        close(fd);
+        free(payload);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
+    }
+    close(fd);
+    free(payload);
+    /* Used now: least-recently-used trimming goes by modification time. */
+    utimensat(AT_FDCWD, path, NULL, 0);
+    return 1;
+damaged:
+    close(fd);
+    free(payload);
+    unlink(path);
+    return mq_error_set(err, MQ_EINPUT, "cache entry %s was damaged; removed", path);
+}
+
+int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
+                 const mq_cache_sentence *s, size_t n, mq_error *err)
+{
+    size_t sbytes = 0;
+    for (size_t i = 0; i < n; i++)
+        sbytes += 20 + strlen(s[i].text) + 1;
+    size_t total = sbytes + frames * sizeof(float);
+    char *payload = malloc(total ? total : 1);
+    if (!payload)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory writing the cache");
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t a = s[i].start, b = s[i].end;
+        uint32_t len = (uint32_t)strlen(s[i].text) + 1;
+        memcpy(payload + off, &a, 8);
+        memcpy(payload + off + 8, &b, 8);
+        memcpy(payload + off + 16, &len, 4);
+        memcpy(payload + off + 20, s[i].text, len);
+        off += 20 + len;
+    }
+    if (frames)
+        memcpy(payload + off, mono, frames * sizeof(float));
+    entry_head h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.rate = (uint32_t)rate;
+    h.nsent = (uint32_t)n;
+    h.frames = frames;
+    h.payload_bytes = total;
+    h.crc = checksum(payload, total);
+    char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX + 16];
+    _Static_assert(sizeof ((mq_cache *)0)->dir + 80 < PATH_MAX, "cache paths fit");
+    entry_path(c, key, path, sizeof path);
+    snprintf(sub, sizeof sub, "%s/%.2s", c->dir, key);
+    mkdir(sub, 0755);
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    int rc = MQ_OK;
+    if (fd < 0 || write(fd, &h, sizeof h) != (ssize_t)sizeof h ||
+        write(fd, payload, total) != (ssize_t)total)
+        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
+    if (fd >= 0 && close(fd) && rc == MQ_OK)
+        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
+    if (rc == MQ_OK && rename(tmp, path))
+        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
+    if (rc != MQ_OK && fd >= 0)
+        unlink(tmp);
+    free(payload);
+    return rc;
+}
+
+typedef struct cache_file {
+    char path[PATH_MAX];
+    time_t mtime;
+    off_t size;
+} cache_file;
+
+static int by_age(const void *a, const void *b)
+{
+    const cache_file *x = a, *y = b;
+    return x->mtime < y->mtime ? -1 : x->mtime > y->mtime ? 1 : strcmp(x->path, y->path);
+}
+
+int mq_cache_trim(mq_cache *c, mq_error *err)
+{
+    cache_file *files = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t total = 0;
+    DIR *top = opendir(c->dir);
+    if (!top)
+        return mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
+    struct dirent *d;
+    while ((d = readdir(top))) {
+        if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", c->dir, d->d_name);
+        DIR *s = opendir(sub);
+        struct dirent *e;
+        while (s && (e = readdir(s))) {
+            size_t len = strlen(e->d_name);
+            if (len < 5 || strcmp(e->d_name + len - 4, ".mqs"))
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                cache_file *f = realloc(files, cap * sizeof *f);
+                if (!f) {
+                    closedir(s);
+                    closedir(top);
+                    free(files);
+                    return mq_error_set(err, MQ_ENOMEM, "out of memory");
+                }
+                files = f;
+            }
+            struct stat st;
+            if (strlen(sub) + len + 2 > sizeof files[n].path)
+                continue;
+            memcpy(files[n].path, sub, strlen(sub));
+            files[n].path[strlen(sub)] = '/';
+            memcpy(files[n].path + strlen(sub) + 1, e->d_name, len + 1);
+            if (stat(files[n].path, &st))
+                continue;
+            files[n].mtime = st.st_mtime;
+            files[n].size = st.st_size;
+            total += (uint64_t)st.st_size;
+            n++;
+        }
+        if (s)
+            closedir(s);
+    }
+    closedir(top);
+    if (n)
+        qsort(files, n, sizeof *files, by_age);
+    for (size_t i = 0; i < n && total > c->max_bytes; i++) {
+        if (unlink(files[i].path) == 0)
+            total -= (uint64_t)files[i].size;
+    }
+    free(files);
+    return MQ_OK;
+}

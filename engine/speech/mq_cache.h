@@ -1,0 +1,64 @@
+/*
+ * mq_cache.h — the render cache: synthesized speech kept on disk, so that
+ * re-rendering a program after editing one item synthesizes only that item.
+ *
+ * An entry is the mono audio of one speech item at one sample rate with the
+ * timings of its sentences, stored under a key the caller derives from
+ * everything that shapes the sound (the reading, the voice's parameters, the
+ * rate, the engine's and eSpeak NG's versions). Each entry carries the
+ * CRC-32 of its contents: a damaged entry is detected, removed and reported
+ * as a miss — it is never played. The cache's size is bounded: the entries
+ * used least recently are removed first. Entries are written whole or not at
+ * all (temporary file, then rename), so concurrent writers (the synthesis
+ * workers) never leave half an entry.
+ */
+#ifndef MQ_CACHE_H
+#define MQ_CACHE_H
+
+#include <stddef.h>
+#include "../audio/mq_audio.h"
+#include "../util/mq_error.h"
+#include "../util/mq_hash.h"
+
+typedef struct mq_cache mq_cache;
+
+/* One sentence of a cached item: frames from the item's start. */
+typedef struct mq_cache_sentence {
+    const char *text;
+    size_t start, end;
+} mq_cache_sentence;
+
+/* Called for each sentence of an entry read back; non-zero stops. */
+typedef int (*mq_cache_sentence_fn)(void *user, const char *text, size_t start, size_t end);
+
+/* The default folder: $XDG_CACHE_HOME/muqir, else $HOME/.cache/muqir. Writes
+ * into BUF (SIZE bytes); returns BUF, or NULL when neither variable is set. */
+char *mq_cache_default_dir(char *buf, size_t size);
+
+/*
+ * Opens (creating) the cache in DIR, bounded to MAX_BYTES (0 = 2 GB). MQ_OK;
+ * MQ_EIO when DIR cannot be created or written (the message says why: the
+ * caller can go on without a cache).
+ */
+int mq_cache_open(const char *dir, size_t max_bytes, mq_cache **out, mq_error *err);
+void mq_cache_free(mq_cache *c);
+const char *mq_cache_dir(const mq_cache *c);
+
+/*
+ * Looks KEY up. Returns 1 on a hit (the audio appended to OUT, which must be
+ * mono, each sentence reported through FN), 0 on a miss, MQ_EINPUT when the
+ * entry was damaged (it is removed; treat it as a miss), MQ_ENOMEM.
+ * RATE must match the entry's; a different rate is a miss.
+ */
+int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_sentence_fn fn,
+                 void *user, mq_error *err);
+
+/* Stores FRAMES mono samples at RATE with N sentences under KEY. MQ_OK or MQ_EIO. */
+int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
+                 const mq_cache_sentence *s, size_t n, mq_error *err);
+
+/* Removes the least recently used entries until the cache fits its bound.
+ * MQ_OK or MQ_EIO. */
+int mq_cache_trim(mq_cache *c, mq_error *err);
+
+#endif
