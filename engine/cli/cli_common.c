@@ -297,24 +297,26 @@ static int open_cache(cli_env *e, mq_render *r)
 {
     char dir[4096];
     mq_error err = { 0 };
-    const char *path = NULL;
-    if (e->no_cache) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(e->private_cache, sizeof e->private_cache, "%s/muqir-cache.XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        path = mkdtemp(e->private_cache);
-        if (!path)
-            e->private_cache[0] = '\0';
-    } else {
-        path = mq_cache_default_dir(dir, sizeof dir);
-    }
-    if (path && mq_cache_open(path, 0, &e->cache, &err) == MQ_OK) {
-        mq_render_set_cache(r, e->cache);
-        return CLI_OK;
-    }
-    if (!e->no_cache)
+    if (!e->no_cache) {
+        const char *path = mq_cache_default_dir(dir, sizeof dir);
+        if (path && mq_cache_open(path, 0, &e->cache, &err) == MQ_OK) {
+            mq_render_set_cache(r, e->cache);
+            return CLI_OK;
+        }
         fprintf(stderr, "%s: warning: %s; going on without a cache\n", cli_prog,
                 path ? err.msg : "no cache folder (HOME is not set)");
+    }
+    /* A private cache still carries each item from its own synthesis process,
+     * which keeps the output the same with or without the user's cache. */
+    const char *tmp = getenv("TMPDIR");
+    snprintf(e->private_cache, sizeof e->private_cache, "%s/muqir-cache.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(e->private_cache) && mq_cache_open(e->private_cache, 0, &e->cache, &err) == MQ_OK)
+        mq_render_set_cache(r, e->cache);
+    else if (e->private_cache[0] && access(e->private_cache, F_OK) == 0)
+        rmdir(e->private_cache);
+    if (!e->cache)
+        e->private_cache[0] = '\0';
     return CLI_OK;
 }
 
