@@ -95,6 +95,7 @@ int cmd_render(int argc, char **argv);
 int cmd_say(int argc, char **argv);
 int cmd_pinyin(int argc, char **argv);
 int cmd_voices(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 int cmd_play(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_live(int argc, char **argv);
