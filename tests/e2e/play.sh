@@ -3,6 +3,9 @@
 # was handed to the device. The null PCM has no clock, so
 # MUQIR_DEVICE_CLOCK=system makes muqir pace it in real time (mq_device.h).
 . "$(dirname "$0")/lib.sh"
+# The sound system's own leaks are not muqir's (tests/e2e/audio-lsan.supp).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+export LSAN_OPTIONS="suppressions=$PWD/tests/e2e/audio-lsan.supp:print_suppressions=0"
 
 mkdir -p "$T/home"
 sed "s|@OUT@|$T/played.raw|" tests/e2e/asoundrc > "$T/home/.asoundrc"
@@ -61,7 +64,9 @@ check "nothing but silence after the program ($tail samples)" test "${tail:-1}" 
 } > "$T/long.yaml"
 dev timeout -s INT 2 "$MUQIR" play "$T/long.yaml" </dev/null >"$T/out" 2>"$T/err"
 ms=$(sed -n 's/.*first sample \([0-9]*\) ms.*/\1/p' "$T/err")
-check "a 40-item program sounds ${ms:-?} ms after the command (< 200)" test "${ms:-999}" -lt 200
+# The claim is for the normal build; ASan makes synthesis ~3 times slower.
+limit=200; case $MUQIR in */asan/*) limit=1000 ;; esac
+check "a 40-item program sounds ${ms:-?} ms after the command (< $limit)" test "${ms:-9999}" -lt $limit
 
 # --device by number and by name; a wrong name or no device is said plainly.
 dev "$MUQIR" play "$T/p.yaml" --device 0 --quiet </dev/null >"$T/out" 2>"$T/err"
