@@ -184,3 +184,8 @@ int mq_loudness_of(const float *frames, size_t n, int rate, int channels, double
     mq_meter_free(m);
     return rc;
 }
+
+int mq_meter_channels(const mq_meter *m)
+{
+    return m ? m->channels : 0;
+}

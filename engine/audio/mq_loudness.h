@@ -84,6 +84,9 @@ double mq_meter_max_short_term(const mq_meter *m);
 /* Frees M; M may be NULL. */
 void mq_meter_free(mq_meter *m);
 
+/* The channel count M was created with. */
+int mq_meter_channels(const mq_meter *m);
+
 /*
  * One-shot measure of N interleaved frames: integrated loudness in *LUFS
  * (LUFS, -INFINITY for silence) and maximum true peak in *DBTP (dBTP,

@@ -116,9 +116,8 @@ static int show_progress(void *user, int pass, double fraction)
         return 0;
     p->pass = pass;
     p->shown = t;
-    /* Rendering is most of the work; measuring and writing share the rest. */
-    double whole = pass == 1 ? 0.8 * fraction : pass == 2 ? 0.8 + 0.1 * fraction
-                                                           : 0.9 + 0.1 * fraction;
+    /* Rendering is most of the work; writing the rest. */
+    double whole = pass == 1 ? 0.8 * fraction : 0.8 + 0.2 * fraction;
     char what[160];
     if (pass == 1) {
         size_t i = mq_mix_current_item(p->mix);
@@ -126,7 +125,7 @@ static int show_progress(void *user, int pass, double fraction)
         snprintf(what, sizeof what, "item %zu/%zu %s", i + 1, mq_program_item_count(p->program),
                  it && it->name ? it->name : it ? mq_item_kind_name(it->kind) : "");
     } else {
-        snprintf(what, sizeof what, pass == 2 ? "measuring loudness" : "writing");
+        snprintf(what, sizeof what, "normalizing and writing");
     }
     double spent = difftime(time(NULL), p->started);
     char left[32] = "";

@@ -4,12 +4,85 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define BLOCK 4096
+#define BLOCK 16384
+
+/* Measuring runs on a second thread, one block behind the work that makes
+ * the samples: with BS.1770 true-peak metering as costly as the rest of the
+ * export together, this nearly halves the time on two cores. */
+typedef struct meter_job {
+    mq_meter *meter;
+    const float *buf;
+    size_t n;
+    int rc;
+    mq_error err;
+    pthread_t th;
+    int running;
+    /* the curve: short-term loudness every STEP frames */
+    size_t step, metered, cap;
+    double **curve;
+    size_t *ncurve;
+} meter_job;
+
+static void *meter_run(void *arg)
+{
+    meter_job *j = arg;
+    for (size_t k = 0; j->rc == MQ_OK && k < j->n;) {
+        size_t len = j->n - k;
+        if (j->step && j->step - j->metered % j->step < len)
+            len = j->step - j->metered % j->step;
+        j->rc = mq_meter_add(j->meter, j->buf + k * (size_t)mq_meter_channels(j->meter), len,
+                             &j->err);
+        k += len;
+        j->metered += len;
+        if (j->rc == MQ_OK && j->step && j->metered % j->step == 0) {
+            if (*j->ncurve == j->cap) {
+                j->cap = j->cap ? j->cap * 2 : 256;
+                double *c = realloc(*j->curve, j->cap * sizeof *c);
+                if (!c) {
+                    j->rc = mq_error_set(&j->err, MQ_ENOMEM, "out of memory");
+                    break;
+                }
+                *j->curve = c;
+            }
+            (*j->curve)[(*j->ncurve)++] = mq_meter_short_term(j->meter);
+        }
+    }
+    return NULL;
+}
+
+/* Waits for the job's last block. MQ_OK or its error. */
+static int meter_wait(meter_job *j, mq_error *err)
+{
+    if (j->running) {
+        pthread_join(j->th, NULL);
+        j->running = 0;
+        if (j->rc != MQ_OK)
+            return mq_error_set(err, j->rc, "%s", j->err.msg);
+    }
+    return MQ_OK;
+}
+
+/* Hands BUF (N frames, not to be touched until the next call) to the meter. */
+static int meter_start(meter_job *j, const float *buf, size_t n, mq_error *err)
+{
+    int rc = meter_wait(j, err);
+    if (rc != MQ_OK || !n)
+        return rc;
+    j->buf = buf;
+    j->n = n;
+    if (pthread_create(&j->th, NULL, meter_run, j)) {
+        meter_run(j); /* no thread: measure here */
+        return j->rc == MQ_OK ? MQ_OK : mq_error_set(err, j->rc, "%s", j->err.msg);
+    }
+    j->running = 1;
+    return MQ_OK;
+}
 
 typedef struct pass_ctx {
     const mq_export_opts *o;
@@ -17,114 +90,98 @@ typedef struct pass_ctx {
     int rate, channels;
     FILE *tmp;
     char tmp_path[PATH_MAX];
-    float *in, *out;
+    float *buf[2], *out[2];
 } pass_ctx;
 
-/* Pass 1: mix into the temporary file, measuring. */
-static int render_pass(pass_ctx *p, mq_meter *meter, size_t *total, mq_error *err)
+/* Pass 1: the mix into the temporary file, its integrated loudness measured. */
+static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
 {
     size_t n_items = mq_mix_items(p->mix);
+    int rc = MQ_OK;
     *total = 0;
-    for (;;) {
-        long got = mq_mix_read(p->mix, p->in, BLOCK, err);
-        if (got < 0)
-            return (int)got;
-        if (got == 0)
-            return MQ_OK;
-        int rc = mq_meter_add(meter, p->in, (size_t)got, err);
-        if (rc != MQ_OK)
-            return rc;
-        if (fwrite(p->in, sizeof *p->in * (size_t)p->channels, (size_t)got, p->tmp) != (size_t)got)
-            return mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s",
-                                p->o->path, strerror(errno));
+    for (int b = 0;; b ^= 1) {
+        long got = mq_mix_read(p->mix, p->buf[b], BLOCK, err);
+        if (got <= 0) {
+            rc = got < 0 ? (int)got : MQ_OK;
+            break;
+        }
+        if ((rc = meter_start(mj, p->buf[b], (size_t)got, err)) != MQ_OK)
+            break;
+        if (fwrite(p->buf[b], sizeof(float) * (size_t)p->channels, (size_t)got, p->tmp) !=
+            (size_t)got) {
+            rc = mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s",
+                              p->o->path, strerror(errno));
+            break;
+        }
         *total += (size_t)got;
         if (p->o->progress &&
-            p->o->progress(p->o->user, 1, n_items ? (double)mq_mix_current_item(p->mix) / n_items : 1))
-            return mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+            p->o->progress(p->o->user, 1,
+                           n_items ? (double)mq_mix_current_item(p->mix) / n_items : 1)) {
+            rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+            break;
+        }
     }
+    int rw = meter_wait(mj, rc == MQ_OK ? err : NULL);
+    return rc != MQ_OK ? rc : rw;
 }
 
-/* Passes 2 and 3: gain and limiter over the temporary file, into METER and/or
- * the output file F. */
-static int master_pass(pass_ctx *p, int pass, double gain_db, size_t total, mq_meter *meter,
-                       mq_outfile *f, mq_export_report *rep, mq_error *err)
+/* Pass 2: gain and the true-peak limiter over the temporary file, into the
+ * output F, measured on the way (loudness, true peak, range, curve). */
+static int master_pass(pass_ctx *p, double gain_db, size_t total, meter_job *mj,
+                       mq_outfile *f, mq_error *err)
 {
-    size_t step = p->o->curve_step > 0 && rep ? (size_t)(p->o->curve_step * p->rate) : 0;
-    size_t metered = 0, cap = 0;
     mq_limiter *lim;
     int rc = mq_limiter_create(p->rate, p->channels, p->o->true_peak, &lim, err);
     if (rc != MQ_OK)
         return rc;
     rewind(p->tmp);
     float g = (float)pow(10.0, gain_db / 20.0);
-    size_t done = 0;
-    while (rc == MQ_OK) {
-        size_t got = fread(p->in, sizeof *p->in * (size_t)p->channels, BLOCK, p->tmp);
+    size_t done = 0, lat = mq_limiter_latency(lim);
+    for (int b = 0; rc == MQ_OK; b ^= 1) {
+        size_t got = fread(p->buf[0], sizeof(float) * (size_t)p->channels, BLOCK, p->tmp);
         size_t nout = 0;
         if (got) {
             for (size_t k = 0; k < got * (size_t)p->channels; k++)
-                p->in[k] *= g;
-            rc = mq_limiter_process(lim, p->in, p->out, got, err);
+                p->buf[0][k] *= g;
+            rc = mq_limiter_process(lim, p->buf[0], p->out[b], got, err);
             nout = got;
+        } else if (ferror(p->tmp)) {
+            rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed", p->o->path);
         } else {
-            if (ferror(p->tmp))
-                rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed",
-                                  p->o->path);
-            else
-                rc = mq_limiter_flush(lim, p->out, &nout);
+            rc = mq_limiter_flush(lim, p->out[b], &nout);
         }
-        /* The limiter delays its output: drop the first LATENCY frames so the
-         * file lines up with the timeline (captions, cue sheet). */
-        size_t skip = 0, lat = mq_limiter_latency(lim);
-        if (done < lat)
-            skip = lat - done < nout ? lat - done : nout;
+        /* The limiter delays its output: the first LATENCY frames are dropped
+         * so the file lines up with the timeline (captions, cue sheet). */
+        size_t skip = done < lat ? (lat - done < nout ? lat - done : nout) : 0;
         done += nout;
-        /* Metered in pieces that end on curve steps, so each curve point is the
-         * short-term loudness at exactly that time. */
-        for (size_t k = skip; rc == MQ_OK && meter && k < nout;) {
-            size_t len = nout - k;
-            if (step && step - metered % step < len)
-                len = step - metered % step;
-            rc = mq_meter_add(meter, p->out + k * (size_t)p->channels, len, err);
-            k += len;
-            metered += len;
-            if (rc == MQ_OK && step && metered % step == 0) {
-                if (rep->ncurve == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    double *c = realloc(rep->curve, cap * sizeof *c);
-                    if (!c) {
-                        rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
-                        break;
-                    }
-                    rep->curve = c;
-                }
-                rep->curve[rep->ncurve++] = mq_meter_short_term(meter);
-            }
-        }
-        if (rc == MQ_OK && nout > skip && f)
-            rc = mq_outfile_write(f, p->out + skip * (size_t)p->channels, nout - skip, err);
+        float *o = p->out[b] + skip * (size_t)p->channels;
+        if (rc == MQ_OK && nout > skip)
+            rc = meter_start(mj, o, nout - skip, err);
+        if (rc == MQ_OK && nout > skip)
+            rc = mq_outfile_write(f, o, nout - skip, err);
         if (rc == MQ_OK && p->o->progress &&
-            p->o->progress(p->o->user, pass, total ? fmin(1.0, (double)done / total) : 1))
+            p->o->progress(p->o->user, 2, total ? fmin(1.0, (double)done / total) : 1))
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
         if (!got)
             break;
     }
+    int rw = meter_wait(mj, rc == MQ_OK ? err : NULL);
     mq_limiter_free(lim);
-    return rc;
+    return rc != MQ_OK ? rc : rw;
 }
 
 int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_error *err)
 {
     memset(rep, 0, sizeof *rep);
-    rep->curve = NULL;
-    pass_ctx p = { .o = o, .mix = mix };
-    p.rate = mq_mix_rate(mix);
-    p.channels = mq_mix_channels(mix);
-    p.in = malloc(BLOCK * (size_t)p.channels * sizeof *p.in);
-    p.out = malloc(BLOCK * (size_t)p.channels * sizeof *p.out);
-    mq_meter *m1 = NULL, *m2 = NULL;
+    pass_ctx p = { .o = o, .mix = mix, .rate = mq_mix_rate(mix),
+                   .channels = mq_mix_channels(mix) };
+    size_t bytes = BLOCK * (size_t)p.channels * sizeof(float);
+    int rc = MQ_OK;
+    for (int b = 0; b < 2; b++)
+        if (!(p.buf[b] = malloc(bytes)) || !(p.out[b] = malloc(bytes)))
+            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
+    meter_job m1 = { 0 }, m2 = { 0 };
     mq_outfile *f = NULL;
-    int rc = (p.in && p.out) ? MQ_OK : mq_error_set(err, MQ_ENOMEM, "out of memory");
     /* The temporary mix lives beside the output: same disk, same permissions. */
     if (rc == MQ_OK) {
         const char *slash = strrchr(o->path, '/');
@@ -141,34 +198,41 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     }
     size_t total = 0;
     if (rc == MQ_OK)
-        rc = mq_meter_create_integrated(p.rate, p.channels, &m1, err);
+        rc = mq_meter_create_integrated(p.rate, p.channels, &m1.meter, err);
     if (rc == MQ_OK)
-        rc = render_pass(&p, m1, &total, err);
+        rc = render_pass(&p, &m1, &total, err);
     if (rc == MQ_OK && fflush(p.tmp))
         rc = mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s", o->path,
                           strerror(errno));
     if (rc == MQ_OK) {
-        rep->mix_loudness = mq_meter_integrated(m1);
+        rep->mix_loudness = mq_meter_integrated(m1.meter);
         rep->gain_db = (!isnan(o->loudness) && isfinite(rep->mix_loudness))
                            ? o->loudness - rep->mix_loudness : 0.0;
-        rc = mq_meter_create(p.rate, p.channels, &m2, err);
+        rc = mq_meter_create(p.rate, p.channels, &m2.meter, err);
+        m2.step = o->curve_step > 0 ? (size_t)(o->curve_step * p.rate) : 0;
+        m2.curve = &rep->curve;
+        m2.ncurve = &rep->ncurve;
     }
+    /* The bext chunk is written now with the title and date, and its loudness
+     * figures replaced once they are measured on the samples written. */
+    mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
+    meta.title = o->title;
+    meta.expected_frames = total;
     if (rc == MQ_OK)
-        rc = master_pass(&p, 2, rep->gain_db, total, m2, NULL, rep, err);
-    if (rc == MQ_OK) {
-        rep->loudness = mq_meter_integrated(m2);
-        rep->true_peak = mq_meter_true_peak(m2);
-        rep->loudness_range = mq_meter_range(m2);
-        mq_outfile_meta meta = { .title = o->title, .originator = "muqir",
-                                 .loudness = rep->loudness, .true_peak = rep->true_peak,
-                                 .loudness_range = rep->loudness_range,
-                                 .max_momentary = mq_meter_max_momentary(m2),
-                                 .max_short_term = mq_meter_max_short_term(m2),
-                                 .expected_frames = total };
         rc = mq_outfile_open_meta(o->path, p.rate, p.channels, o->format, &meta, &f, err);
-    }
     if (rc == MQ_OK)
-        rc = master_pass(&p, 3, rep->gain_db, total, NULL, f, NULL, err);
+        rc = master_pass(&p, rep->gain_db, total, &m2, f, err);
+    if (rc == MQ_OK) {
+        rep->loudness = mq_meter_integrated(m2.meter);
+        rep->true_peak = mq_meter_true_peak(m2.meter);
+        rep->loudness_range = mq_meter_range(m2.meter);
+        meta.loudness = rep->loudness;
+        meta.true_peak = rep->true_peak;
+        meta.loudness_range = rep->loudness_range;
+        meta.max_momentary = mq_meter_max_momentary(m2.meter);
+        meta.max_short_term = mq_meter_max_short_term(m2.meter);
+        rc = mq_outfile_update_meta(f, &meta, err);
+    }
     if (rc == MQ_OK) {
         rep->frames = mq_outfile_frames(f);
         rc = mq_outfile_commit(f, err);
@@ -179,9 +243,11 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         fclose(p.tmp);
     if (p.tmp_path[0])
         unlink(p.tmp_path);
-    mq_meter_free(m1);
-    mq_meter_free(m2);
-    free(p.in);
-    free(p.out);
+    mq_meter_free(m1.meter);
+    mq_meter_free(m2.meter);
+    for (int b = 0; b < 2; b++) {
+        free(p.buf[b]);
+        free(p.out[b]);
+    }
     return rc;
 }

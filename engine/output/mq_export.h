@@ -3,13 +3,12 @@
  * measured and reached (EBU R128 / ITU-R BS.1770), true peak held under the
  * ceiling by a limiter that follows the gain, written atomically.
  *
- * Three passes over the mix: (1) the mix is rendered once into a temporary
- * float file beside the output while its integrated loudness is measured;
- * (2) the gain to the target and the true-peak limiter are applied and the
- * result is measured again — the figures the file's `bext` chunk will carry;
- * (3) the same processing is written to the output file. Rendering (speech
- * synthesis, decoding) happens once; passes 2 and 3 only read floats back.
- * Memory stays constant whatever the program's length.
+ * Two passes: (1) the mix is rendered once into a temporary float file
+ * beside the output while its integrated loudness is measured; (2) the gain
+ * to the target and the true-peak limiter are applied as the file is written,
+ * and the result is measured on the way — the figures the WAV's `bext` chunk
+ * carries, filled in before the file is closed. Measuring runs on a second
+ * thread. Memory stays constant whatever the program's length.
  */
 #ifndef MQ_EXPORT_H
 #define MQ_EXPORT_H
@@ -18,8 +17,8 @@
 #include "../audio/mq_mix.h"
 #include "mq_outfile.h"
 
-/* Reports progress: PASS 1..3 and the fraction 0..1 of it done (pass 1's
- * fraction is by items placed). Return non-zero to stop. */
+/* Reports progress: PASS 1 (rendering; the fraction 0..1 is by items placed)
+ * or 2 (writing). Return non-zero to stop. */
 typedef int (*mq_progress_fn)(void *user, int pass, double fraction);
 
 typedef struct mq_export_opts {

@@ -22,6 +22,9 @@ struct mq_outfile {
     size_t max_frames;   /* a plain WAV's 4 GB limit in frames; 0 = none */
     char path[PATH_MAX];
     char tmp[PATH_MAX];
+    int bext;            /* a bext chunk was written at open */
+    struct tm tm;        /* its origination date and time */
+    char title[256];     /* and its description */
 };
 
 /* A RIFF size field is 32 bits; keep 1 MiB for the header chunks. */
@@ -178,6 +181,18 @@ static int write_bext(mq_outfile *f, const mq_outfile_meta *meta, const struct t
     return MQ_OK;
 }
 
+int mq_outfile_update_meta(mq_outfile *f, const mq_outfile_meta *meta, mq_error *err)
+{
+    if (!f->bext)
+        return MQ_OK;
+    /* libsndfile accepts new broadcast info after audio only when a bext
+     * chunk was set before it; the chunk keeps its size (same coding
+     * history), and the header is rewritten when the file is closed. */
+    mq_outfile_meta m = *meta;
+    m.title = f->title;
+    return write_bext(f, &m, &f->tm, err);
+}
+
 int mq_outfile_open(const char *path, int rate, int channels, mq_sample_format fmt,
                     mq_outfile **out, mq_error *err)
 {
@@ -244,6 +259,11 @@ int mq_outfile_open_meta(const char *path, int rate, int channels, mq_sample_for
     if (meta && (major == SF_FORMAT_WAV || major == SF_FORMAT_RF64) &&
         (rc = write_bext(f, meta, &tm, err)) != MQ_OK)
         goto fail;
+    if (meta && k == K_WAV) {
+        f->bext = 1;
+        f->tm = tm;
+        snprintf(f->title, sizeof f->title, "%s", meta->title ? meta->title : "");
+    }
     if (meta && meta->title && *meta->title &&
         sf_set_string(f->sf, SF_STR_TITLE, meta->title) != 0) {
         rc = mq_error_set(err, MQ_EIO, "%s: cannot write the title: %s", path,

@@ -92,6 +92,11 @@ int mq_outfile_open(const char *path, int rate, int channels, mq_sample_format f
 int mq_outfile_open_meta(const char *path, int rate, int channels, mq_sample_format fmt,
                          const mq_outfile_meta *meta, mq_outfile **out, mq_error *err);
 
+/* Replaces the loudness figures of the bext chunk written at open (WAV only;
+ * other formats: nothing to do), after the audio — so they can be measured
+ * on the very samples written. The title and date stay. MQ_OK or MQ_EIO. */
+int mq_outfile_update_meta(mq_outfile *f, const mq_outfile_meta *meta, mq_error *err);
+
 /* Writes FRAMES interleaved frames. MQ_OK, MQ_EIO (disk full, ...), or
  * MQ_EUNSUPPORTED when a plain .wav would pass 4 GB (see expected_frames). */
 int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *err);
