@@ -83,9 +83,9 @@ const char *mq_cache_dir(const mq_cache *c) { return c->dir; }
 /* CRC-32 over N bytes: catches damage (a cut file, flipped bits) at several
  * GB/s, where SHA-256 would spend longer checking an entry than the mix
  * spends using it. Keys, not checksums, need a cryptographic hash. */
-static uint32_t checksum(const char *p, size_t n)
+static uint32_t checksum(uint32_t start, const char *p, size_t n)
 {
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uLong crc = start;
     while (n) {
         uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
         crc = crc32(crc, (const Bytef *)p, k);
@@ -120,63 +120,60 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_s
     if (fd < 0)
         return 0;
     entry_head h;
-    char *payload = NULL;
-    int rc = MQ_EINPUT;
+    char *sent = NULL;
     struct stat st;
+    size_t base = out->frames;
     if (fstat(fd, &st) || read_all(fd, &h, sizeof h) || memcmp(h.magic, MAGIC, 8) ||
-        h.payload_bytes != (uint64_t)st.st_size - sizeof h || h.payload_bytes > ((uint64_t)1 << 34))
+        h.payload_bytes != (uint64_t)st.st_size - sizeof h ||
+        h.frames > h.payload_bytes / sizeof(float))
         goto damaged;
     if (h.rate != (uint32_t)rate) {
         close(fd);
         return 0;
     }
-    payload = malloc(h.payload_bytes ? h.payload_bytes : 1);
-    if (!payload) {
+    /* Sentences first, then the samples, read straight into OUT: an entry
+     * is never held twice in memory. The checksum covers both. */
+    size_t sbytes = h.payload_bytes - h.frames * sizeof(float);
+    if (!(sent = malloc(sbytes ? sbytes : 1)) || mq_buf_reserve(out, h.frames)) {
+        free(sent);
         close(fd);
         return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
     }
-    if (read_all(fd, payload, h.payload_bytes))
+    if (read_all(fd, sent, sbytes) ||
+        read_all(fd, out->data + base, h.frames * sizeof(float)))
         goto damaged;
-    if (checksum(payload, h.payload_bytes) != h.crc)
+    uint32_t crc = checksum(0, sent, sbytes);
+    if (checksum(crc, (const char *)(out->data + base), h.frames * sizeof(float)) != h.crc)
         goto damaged;
-    /* The payload checks out: its sentences, then its samples. */
-    size_t off = 0, base = out->frames;
-    size_t samples_bytes = h.frames * sizeof(float);
-    if (samples_bytes > h.payload_bytes)
-        goto damaged;
-    size_t sent_end = h.payload_bytes - samples_bytes;
+    /* Checked: report the sentences, then keep the samples. */
+    size_t off = 0;
     for (uint32_t i = 0; i < h.nsent; i++) {
-        uint64_t s, e;
+        uint64_t s0, e0;
         uint32_t len;
-        if (off + 20 > sent_end)
+        if (off + 20 > sbytes)
             goto damaged;
-        memcpy(&s, payload + off, 8);
-        memcpy(&e, payload + off + 8, 8);
-        memcpy(&len, payload + off + 16, 4);
+        memcpy(&s0, sent + off, 8);
+        memcpy(&e0, sent + off + 8, 8);
+        memcpy(&len, sent + off + 16, 4);
         off += 20;
-        if (len > sent_end - off || payload[off + len - (len ? 1 : 0)] != '\0')
+        if (!len || len > sbytes - off || sent[off + len - 1] != '\0')
             goto damaged;
-        if (fn && fn(user, payload + off, base + s, base + e)) {
-            rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
+        if (fn && fn(user, sent + off, base + s0, base + e0)) {
+            free(sent);
             close(fd);
-            free(payload);
-            return rc;
+            return mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
         }
         off += len;
     }
-    if (mq_buf_append(out, (const float *)(const void *)(payload + sent_end), h.frames)) {
-        close(fd);
-        free(payload);
-        return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
-    }
+    out->frames = base + h.frames;
     close(fd);
-    free(payload);
+    free(sent);
     /* Used now: least-recently-used trimming goes by modification time. */
     utimensat(AT_FDCWD, path, NULL, 0);
     return 1;
 damaged:
     close(fd);
-    free(payload);
+    free(sent);
     unlink(path);
     return mq_error_set(err, MQ_EINPUT, "cache entry %s was damaged; removed", path);
 }
@@ -187,30 +184,27 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
     size_t sbytes = 0;
     for (size_t i = 0; i < n; i++)
         sbytes += 20 + strlen(s[i].text) + 1;
-    size_t total = sbytes + frames * sizeof(float);
-    char *payload = malloc(total ? total : 1);
-    if (!payload)
+    char *sent = malloc(sbytes ? sbytes : 1);
+    if (!sent)
         return mq_error_set(err, MQ_ENOMEM, "out of memory writing the cache");
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t a = s[i].start, b = s[i].end;
         uint32_t len = (uint32_t)strlen(s[i].text) + 1;
-        memcpy(payload + off, &a, 8);
-        memcpy(payload + off + 8, &b, 8);
-        memcpy(payload + off + 16, &len, 4);
-        memcpy(payload + off + 20, s[i].text, len);
+        memcpy(sent + off, &a, 8);
+        memcpy(sent + off + 8, &b, 8);
+        memcpy(sent + off + 16, &len, 4);
+        memcpy(sent + off + 20, s[i].text, len);
         off += 20 + len;
     }
-    if (frames)
-        memcpy(payload + off, mono, frames * sizeof(float));
     entry_head h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MAGIC, 8);
     h.rate = (uint32_t)rate;
     h.nsent = (uint32_t)n;
     h.frames = frames;
-    h.payload_bytes = total;
-    h.crc = checksum(payload, total);
+    h.payload_bytes = sbytes + frames * sizeof(float);
+    h.crc = checksum(checksum(0, sent, sbytes), (const char *)mono, frames * sizeof(float));
     char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX + 16];
     _Static_assert(sizeof ((mq_cache *)0)->dir + 80 < PATH_MAX, "cache paths fit");
     entry_path(c, key, path, sizeof path);
@@ -219,8 +213,10 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     int fd = mkstemp(tmp);
     int rc = MQ_OK;
+    size_t fbytes = frames * sizeof(float);
     if (fd < 0 || write(fd, &h, sizeof h) != (ssize_t)sizeof h ||
-        write(fd, payload, total) != (ssize_t)total)
+        write(fd, sent, sbytes) != (ssize_t)sbytes ||
+        (fbytes && write(fd, mono, fbytes) != (ssize_t)fbytes))
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
     if (fd >= 0 && close(fd) && rc == MQ_OK)
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
@@ -228,7 +224,7 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
     if (rc != MQ_OK && fd >= 0)
         unlink(tmp);
-    free(payload);
+    free(sent);
     return rc;
 }
 
