@@ -86,7 +86,17 @@ static void polyphone(mq_units *us, size_t i)
             set_syl(u, "wei4");
         break;
     case 0x5730: /* 地: the adverbial particle between a modifier and a verb */
-        set_syl(u, pv && nx && !counts(pv) && !in(p, "块片亩处种耕土草田荒") ? "de5" : "di4");
+        /* The particle follows an adverbial: a word of two or more syllables
+         * (认真地, 积极地), a doubled syllable (稳稳地) or one of a few
+         * single adjectives (更好地); after any other single syllable 地
+         * is "place, ground" (就地, 各地, 多地). */
+        {
+            int adverbial = pv && (pv->word == MQ_W_END ||
+                                   (i >= 2 && us->u[i - 2].cp == p) ||
+                                   in(p, "好快慢早高深真实稳狠紧"));
+            set_syl(u, adverbial && nx && !counts(pv) && !in(p, "块片亩处种耕土草田荒")
+                           ? "de5" : "di4");
+        }
         break;
     case 0x5F97: /* 得: děi "must" after a subject */
         if (in(p, "们我你他她家就还都也总可非") && nx)
