@@ -207,6 +207,10 @@ void cli_catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* Over a file size limit (ulimit -f) write() must fail with EFBIG, which
+     * is reported and cleaned up like a full disk, instead of the default
+     * SIGXFSZ killing us with a partial temporary file left behind. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 void cli_progress_init(cli_progress *p, int quiet)
@@ -257,8 +261,17 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
     if (st == CLI_OK && e->cache) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         int jobs = e->jobs ? e->jobs : cores > 0 ? (int)cores : 1;
-        int rc = e->ahead ? mq_render_presynthesize(*r, jobs, &err)
-                          : mq_render_presynthesize_background(*r, jobs, &err);
+        int rc = MQ_OK;
+        if (e->ahead) {
+            rc = mq_render_presynthesize(*r, jobs, &err);
+        } else {
+            /* play: this process speaks the first item at once, the rest are
+             * synthesized in the background meanwhile (forked first: a fork
+             * must not inherit a running eSpeak NG). */
+            rc = mq_render_presynthesize_background(*r, jobs, 1, &err);
+            if (rc == MQ_OK && (st = cli_open_speech(e)) == CLI_OK)
+                mq_render_set_speech(*r, e->speech);
+        }
         if (rc != MQ_OK) {
             cli_error("%s", err.msg);
             st = err.code == MQ_EINTERRUPTED ? 130 : CLI_FAIL;

@@ -75,8 +75,13 @@ int mq_render_presynthesize(mq_render *r, int workers, mq_error *err);
 
 /* As mq_render_presynthesize, but in the background: returns at once, and
  * an item the mix reaches before its synthesis is done waits for it (so
- * `play` starts as soon as its first item is ready). MQ_OK or MQ_ESYNTH. */
-int mq_render_presynthesize_background(mq_render *r, int workers, mq_error *err);
+ * `play` starts as soon as its first item is ready). LEAVE_FIRST: the first
+ * uncached speech item is left to this process's synthesizer (set it with
+ * mq_render_set_speech after this call: the fork must come before eSpeak NG
+ * starts) — a synthesizer's first item sounds exactly as in a fresh process,
+ * and needs no process start. MQ_OK or MQ_ESYNTH. */
+int mq_render_presynthesize_background(mq_render *r, int workers, int leave_first,
+                                       mq_error *err);
 
 /* Stops the background synthesis, if any (mq_render_free does it too). */
 void mq_render_stop_background(mq_render *r);
@@ -85,6 +90,8 @@ typedef struct mq_render_stats {
     size_t synthesized;   /* speech items synthesized (here or by workers) */
     size_t cached;        /* speech items taken from the cache */
     size_t damaged;       /* damaged cache entries found (and re-synthesized) */
+    size_t uncached;      /* items the cache could not keep, synthesized in this
+                             process instead (a full disk, a folder in the way) */
     int workers;          /* processes used by mq_render_presynthesize */
 } mq_render_stats;
 

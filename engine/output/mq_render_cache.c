@@ -93,11 +93,12 @@ static void collect_free(collect *c)
     free(c->s);
 }
 
-/* Synthesizes item I into MONO (from frame 0), its sentences into C. */
-static int synthesize(mq_render *r, size_t i, mq_buf *mono, collect *c, mq_error *err)
+/* Synthesizes item I with SP into MONO (from frame 0), its sentences into C. */
+static int synthesize(mq_render *r, mq_speech *sp, size_t i, mq_buf *mono, collect *c,
+                      mq_error *err)
 {
     const mq_item *it = mq_program_item(r->env.program, i);
-    if (!r->env.speech)
+    if (!sp)
         return mq_error_set(err, MQ_EINVAL, "no speech synthesizer");
     const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
     mq_speak_opts so = {
@@ -105,7 +106,7 @@ static int synthesize(mq_render *r, size_t i, mq_buf *mono, collect *c, mq_error
                     .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
         .rate = r->env.rate, .on_sentence = collect_sentence, .user = c, .stop = r->env.stop,
     };
-    int rc = mq_speak_reading(r->env.speech, v, r->readings[i], &so, mono, err);
+    int rc = mq_speak_reading(sp, v, r->readings[i], &so, mono, err);
     return rc == MQ_OK ? MQ_OK : mq_error_prefix(err, "item %zu", i + 1);
 }
 
@@ -152,7 +153,11 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
          * caller before the checksum is verified, so nothing to undo. */
         mono.frames = 0;
     }
-    if (r->cache && !r->env.speech && !r->in_child) {
+    mq_speech *sp = r->env.speech;
+    /* A synthesizer's first item sounds as in a fresh process; after that
+     * its state differs, so later items go to fresh processes. */
+    int canonical = r->in_child || (sp && r->speech_uses == 0);
+    if (r->cache && !r->in_child && !canonical) {
         /* Synthesis happens in a fresh process (see spawn), then comes back
          * through the cache: the background synthesis's, or one started now. */
         int rc = MQ_OK;
@@ -173,14 +178,31 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
                 r->stats.synthesized++;
                 goto copy;
             }
-            rc = mq_error_set(err, MQ_ESYNTH, "item %zu: synthesized speech did not reach the "
-                              "cache in %s", i + 1, mq_cache_dir(r->cache));
+            /* The worker spoke it but the cache could not keep it (a full
+             * disk, a folder where the entry goes, a read-only cache): an
+             * unusable cache only costs time, so speak it in this process. */
+            mono.frames = 0;
+            if (!r->own_speech) {
+                mq_error e2 = { 0 };
+                if (mq_speech_create(NULL, &r->own_speech, &e2) != MQ_OK)
+                    rc = mq_error_set(err, MQ_ESYNTH, "item %zu: synthesized speech did not "
+                                      "reach the cache in %s, and %s", i + 1,
+                                      mq_cache_dir(r->cache), e2.msg);
+            }
+            if (rc == MQ_OK) {
+                r->stats.uncached++;
+                sp = r->own_speech;
+            }
         }
-        mq_buf_free(&mono);
-        return rc;
+        if (rc != MQ_OK) {
+            mq_buf_free(&mono);
+            return rc;
+        }
     }
     collect c = { 0 };
-    int rc = synthesize(r, i, &mono, &c, err);
+    if (sp == r->env.speech)
+        r->speech_uses++;
+    int rc = synthesize(r, sp, i, &mono, &c, err);
     if (rc == MQ_OK) {
         r->stats.synthesized++;
         for (size_t k = 0; k < c.n && rc == MQ_OK; k++)
@@ -189,7 +211,7 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
         /* Only a fresh synthesis process writes the cache (see spawn), so an
          * entry never depends on what else a process had spoken. A cache that
          * cannot be written only costs time: the render goes on. */
-        if (rc == MQ_OK && r->cache && r->in_child)
+        if (rc == MQ_OK && r->cache && canonical)
             mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, c.s, c.n, NULL);
     }
     collect_free(&c);
@@ -277,10 +299,15 @@ int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
         free(todo);
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
+    int skip = r->bg_skip_first;
     for (size_t i = 0; i < r->n; i++) {
         char key[MQ_HASH_HEX], path[8192];
         if (mq_render_key(r, i, key))
             continue;
+        if (skip) {
+            skip = 0; /* this process speaks its first item itself */
+            continue;
+        }
         snprintf(path, sizeof path, "%s/%.2s/%s.mqs", mq_cache_dir(r->cache), key, key);
         if (access(path, R_OK))
             todo[ntodo++] = i;
@@ -297,7 +324,8 @@ int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
     return rc;
 }
 
-int mq_render_presynthesize_background(mq_render *r, int workers, mq_error *err)
+int mq_render_presynthesize_background(mq_render *r, int workers, int leave_first,
+                                       mq_error *err)
 {
     if (!r->cache)
         return mq_error_set(err, MQ_EINVAL, "synthesis processes need a cache");
@@ -308,6 +336,7 @@ int mq_render_presynthesize_background(mq_render *r, int workers, mq_error *err)
                             strerror(errno));
     if (pid == 0) {
         /* Its own process group: stopping the coordinator stops its workers. */
+        r->bg_skip_first = leave_first;
         setpgid(0, 0);
         _exit(mq_render_presynthesize(r, workers, NULL) == MQ_OK ? 0 : 1);
     }

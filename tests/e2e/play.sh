@@ -56,17 +56,17 @@ check "play = render --loudness off, sample for sample ($diff of $frames frames 
     test "${diff:-1}" = 0
 check "nothing but silence after the program ($tail samples)" test "${tail:-1}" = 0
 
-# Sound starts quickly even for a long program: the mixer streams; only the
-# first item is synthesized before the first sample.
+# Sound starts while the rest is still being synthesized: a three-hour program
+# (30 readings of the article's sections; synthesizing it all first takes
+# many seconds) sounds within 2 s. The start-up time itself is a figure for
+# `make bench` (goal 200 ms), not a timed test: this machine is shared.
 {
     echo "title: 长节目"; echo "items:"
-    for i in $(seq 1 40); do echo "  - announce: 第${i}条通知：请广大牧民注意防范大风天气，做好牲畜的保暖工作。"; done
+    for i in $(seq 1 5); do for f in content/texts/0[1-6]-*.txt; do echo "  - read: $PWD/$f"; done; done
 } > "$T/long.yaml"
-dev timeout -s INT 2 "$MUQIR" play "$T/long.yaml" </dev/null >"$T/out" 2>"$T/err"
+XDG_CACHE_HOME="$T/cold" dev timeout -s INT 3 "$MUQIR" play "$T/long.yaml" </dev/null >"$T/out" 2>"$T/err"
 ms=$(sed -n 's/.*first sample \([0-9]*\) ms.*/\1/p' "$T/err")
-# The claim is for the normal build; ASan makes synthesis ~3 times slower.
-limit=200; case $MUQIR in */asan/*) limit=1000 ;; esac
-check "a 40-item program sounds ${ms:-?} ms after the command (< $limit)" test "${ms:-9999}" -lt $limit
+check "a three-hour program sounds ${ms:-?} ms after the command (streams; < 2000)" test "${ms:-9999}" -lt 2000
 
 # --device by number and by name; a wrong name or no device is said plainly.
 dev "$MUQIR" play "$T/p.yaml" --device 0 --quiet </dev/null >"$T/out" 2>"$T/err"
