@@ -43,6 +43,9 @@ typedef struct cli_env {
     char private_cache[4096];   /* the --no-cache folder to remove, or "" */
 } cli_env;
 
+/* cli_open_voices, cli_load_program (PATH) and cli_prepare in one. */
+int cli_open_program(cli_env *e, const char *path, int channels, mq_render **r);
+
 /* Parses "--jobs N" / "--no-cache" values shared by the commands that speak:
  * sets E from OPT (the getopt_long return: 'j' or 'N') and OPTARG. Returns 0,
  * or CLI_USAGE after printing why. */

@@ -81,6 +81,17 @@ int cli_status(int code)
     return code == MQ_OK ? CLI_OK : code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
 }
 
+/* Prints what went wrong — every diagnostic in D, else ERR's message — and
+ * returns the exit status for it. */
+static int report(const mq_diags *d, const mq_error *err)
+{
+    if (d && mq_diags_count(d))
+        cli_print_diags(d);
+    else
+        cli_error("%s", d ? err->msg : "out of memory");
+    return d && err->code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
+}
+
 int cli_open_voices(cli_env *e)
 {
     mq_diags *d = mq_diags_create();
@@ -248,13 +259,8 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
     mq_render_env env = { .program = e->program, .voices = e->voices, .reader = e->reader,
                           .rate = oo->rate, .channels = channels ? channels : oo->channels,
                           .stop = &cli_stop };
-    if (!d || mq_render_prepare(&env, r, d, &err) != MQ_OK) {
-        if (d && mq_diags_count(d))
-            cli_print_diags(d);
-        else
-            cli_error("%s", d ? err.msg : "out of memory");
-        st = d && err.code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
-    }
+    if (!d || mq_render_prepare(&env, r, d, &err) != MQ_OK)
+        st = report(d, &err);
     mq_diags_free(d);
     if (st == CLI_OK)
         st = open_cache(e, *r);
@@ -389,13 +395,19 @@ int cli_mix(cli_env *e, mq_render *r, mq_mix **mix)
     mq_diags *d = mq_diags_create();
     mq_error err = { 0 };
     int st = CLI_OK;
-    if (!d || mq_mix_create(&env, mix, d, &err) != MQ_OK) {
-        if (d && mq_diags_count(d))
-            cli_print_diags(d);
-        else
-            cli_error("%s", d ? err.msg : "out of memory");
-        st = d && err.code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
-    }
+    if (!d || mq_mix_create(&env, mix, d, &err) != MQ_OK)
+        st = report(d, &err);
     mq_diags_free(d);
+    return st;
+}
+
+int cli_open_program(cli_env *e, const char *path, int channels, mq_render **r)
+{
+    *r = NULL;
+    int st = cli_open_voices(e);
+    if (st == CLI_OK)
+        st = cli_load_program(e, path);
+    if (st == CLI_OK)
+        st = cli_prepare(e, channels, r);
     return st;
 }

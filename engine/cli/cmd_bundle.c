@@ -325,11 +325,7 @@ int cmd_bundle(int argc, char **argv)
     }
     cli_catch_signals();
     mq_render *r = NULL;
-    int st = cli_open_voices(&e);
-    if (st == CLI_OK)
-        st = cli_load_program(&e, argv[optind]);
-    if (st == CLI_OK)
-        st = cli_prepare(&e, 0, &r);
+    int st = cli_open_program(&e, argv[optind], 0, &r);
     size_t n = st == CLI_OK ? mq_program_item_count(e.program) : 0;
     bitem *items = st == CLI_OK ? calloc(n ? n : 1, sizeof *items) : NULL;
     if (st == CLI_OK && !items) {

@@ -62,11 +62,7 @@ int cmd_check(int argc, char **argv)
     cli_catch_signals();
     mq_render *r = NULL;
     mq_mix *mix = NULL;
-    int st = cli_open_voices(&e);
-    if (st == CLI_OK)
-        st = cli_load_program(&e, argv[optind]);
-    if (st == CLI_OK)
-        st = cli_prepare(&e, 1, &r);
+    int st = cli_open_program(&e, argv[optind], 1, &r);
     if (st == CLI_OK)
         st = cli_mix(&e, r, &mix);
     const mq_output_opts *out = st == CLI_OK ? mq_program_output(e.program) : NULL;

@@ -337,11 +337,7 @@ int cmd_live(int argc, char **argv)
     cli_env e = { 0 };
     mq_render *r = NULL;
     live_session s = { .env = &e };
-    int st = cli_open_voices(&e);
-    if (st == CLI_OK)
-        st = cli_load_program(&e, argv[optind]);
-    if (st == CLI_OK)
-        st = cli_prepare(&e, 0, &r);
+    int st = cli_open_program(&e, argv[optind], 0, &r);
     mq_error err = { 0 };
     if (st == CLI_OK) {
         /* Every cue mixed before the session opens: GO never waits. */

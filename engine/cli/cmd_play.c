@@ -207,11 +207,7 @@ int cmd_play(int argc, char **argv)
     cli_env e = { 0 };
     mq_render *r = NULL;
     mq_mix *mix = NULL;
-    int st = cli_open_voices(&e);
-    if (st == CLI_OK)
-        st = cli_load_program(&e, argv[optind]);
-    if (st == CLI_OK)
-        st = cli_prepare(&e, 0, &r);
+    int st = cli_open_program(&e, argv[optind], 0, &r);
     if (st == CLI_OK)
         st = cli_mix(&e, r, &mix);
     if (st == CLI_OK)

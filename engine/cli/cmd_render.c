@@ -4,12 +4,16 @@
 #include "../output/mq_export.h"
 #include "../output/mq_timeline.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct render_opts {
     const char *out, *srt, *lrc, *cue, *timeline;
@@ -18,6 +22,32 @@ typedef struct render_opts {
     int loudness_set;
     double loudness;          /* NAN = off */
 } render_opts;
+
+/* Whether PATH can be written: its folder exists and is writable, and PATH is
+ * not a folder. Checked before any work, so that a typo in a caption path
+ * does not cost a long render (or leave the audio written and the captions
+ * not). Returns CLI_OK or CLI_FAIL with the message printed. */
+static int check_dest(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("%s: is a folder; give a file name", path);
+        return CLI_FAIL;
+    }
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (access(dir, W_OK) != 0) {
+        cli_error("%s: cannot write there: %s", path, strerror(errno));
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
 
 /* Parses the options render and say share; returns -1 to go on, else a status. */
 static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
@@ -84,6 +114,10 @@ static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
         cli_error("-o OUT is required (usage: %s)", usage);
         return CLI_USAGE;
     }
+    const char *dest[] = { o->out, o->srt, o->lrc, o->cue, o->timeline };
+    for (size_t i = 0; i < sizeof dest / sizeof dest[0]; i++)
+        if (dest[i] && *dest[i] && check_dest(dest[i]) != CLI_OK)
+            return CLI_FAIL;
     return -1;
 }
 
@@ -176,6 +210,8 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o)
         if (rs->damaged)
             fprintf(stderr, " (%zu damaged entr%s found and replaced)", rs->damaged,
                     rs->damaged == 1 ? "y" : "ies");
+        if (rs->uncached)
+            fprintf(stderr, " (%zu not kept by the cache: synthesized here)", rs->uncached);
         fprintf(stderr, "\n%s: wrote %s (%.1f s, %d Hz, %d channel%s, %.1f LUFS, %.1f dBTP)\n",
                 cli_prog, o->out, (double)rep.frames / oo->rate, oo->rate, oo->channels,
                 oo->channels == 1 ? "" : "s", rep.loudness, rep.true_peak);
@@ -208,11 +244,7 @@ int cmd_render(int argc, char **argv)
     }
     cli_catch_signals();
     mq_render *r = NULL;
-    st = cli_open_voices(&e);
-    if (st == CLI_OK)
-        st = cli_load_program(&e, argv[optind]);
-    if (st == CLI_OK)
-        st = cli_prepare(&e, 0, &r);
+    st = cli_open_program(&e, argv[optind], 0, &r);
     if (st == CLI_OK)
         st = export_program(&e, r, &o);
     mq_render_free(r);
