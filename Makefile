@@ -3,6 +3,9 @@
 #   make            build build/muqir (installs missing Debian packages first)
 #   make test       unit + end-to-end tests, then again under ASan/UBSan
 #   make demo       render scripts/demo.yaml to out/demo.wav and play it if a device exists
+#   make fuzz       libFuzzer targets (clang) for FUZZ_SECONDS each; crashes kept as regressions
+#   make valgrind   check, render, pinyin and bundle of the shipped programs under valgrind
+#   make soak       a scripted live session of SOAK_SECONDS with the other core busy
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc nettle zlib
@@ -30,10 +33,15 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Each fuzz target is also built as a plain test that replays its corpus and
+# its regressions once (tests/fuzz/replay.c), so CI tests them without libFuzzer.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/test_fuzz_%)
 
-.PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon music
+.PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon music \
+        fuzz valgrind soak
 
-all: $(BUILD)/muqir $(TEST_BIN)
+all: $(BUILD)/muqir $(TEST_BIN) $(FUZZ_REPLAY)
 
 # Installs missing packages only when pkg-config cannot find one of them.
 $(BUILD)/.deps:
@@ -60,6 +68,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuqir.a tests/unit/mq_test.h | $(BU
 	@$(if $(V),,echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Iengine $(LDSAN) $(LDFLAGS) -o $@ $< $(BUILD)/libmuqir.a $(PKG_LIBS)
 
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libmuqir.a | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  TEST    $@")
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS_BASE)) $(PKG_CFLAGS) $(CFLAGS) -DFUZZ_TARGET='"$*"' \
+	    $(LDSAN) $(LDFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(BUILD)/libmuqir.a $(PKG_LIBS)
+
 # The suite runs twice: the normal build, then the same tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer; tests/run prints the totals.
 test: $(BUILD)/.deps
@@ -76,6 +90,29 @@ check-asan:
 
 demo: all
 	@tools/demo
+
+# libFuzzer: the library rebuilt with clang and coverage + ASan/UBSan in
+# build/fuzz, each target run for FUZZ_SECONDS (tests/fuzz/run).
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz: $(BUILD)/.deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	    CFLAGS="-O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build/fuzz/libmuqir.a
+	@for t in $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%); do \
+	    echo "  FUZZ    build/fuzz/fuzz_$$t"; \
+	    clang $(filter-out -MMD -MP -O2,$(CFLAGS_BASE)) -O1 $(PKG_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) \
+	        -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build/fuzz/libmuqir.a $(PKG_LIBS) || exit 1; \
+	done
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+
+# Valgrind (memcheck) on the shipped programs: definite leaks and errors fail.
+valgrind: all
+	@tools/valgrind-check
+
+# An unattended live session over stdin (tools/soak): underruns and memory.
+SOAK_SECONDS ?= 3600
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) tools/soak
 
 bench: all
 	@tools/bench

@@ -21,7 +21,14 @@ static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t l
     }
     if (!r) {
         putchar('\n');
-        fprintf(stderr, "%s:%s\n", where, err.msg);
+        /* The text stage saw one line, so it says "1:COLUMN: ..."; in a file
+         * that is FILE:LINE:COLUMN (WHERE is "FILE:LINE"). */
+        int l, col, k = 0;
+        if (strchr(where, ':') && sscanf(err.msg, "%d:%d: %n", &l, &col, &k) == 2 && k > 0 &&
+            l == 1)
+            fprintf(stderr, "%s:%d: %s\n", where, col, err.msg + k);
+        else
+            fprintf(stderr, "%s:%s\n", where, err.msg);
         return cli_status(err.code);
     }
     int st = CLI_OK;

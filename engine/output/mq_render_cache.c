@@ -182,7 +182,8 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
              * disk, a folder where the entry goes, a read-only cache): an
              * unusable cache only costs time, so speak it in this process. */
             mono.frames = 0;
-            if (!r->own_speech) {
+            /* At most one synthesizer per process: play's own, or one made now. */
+            if (!sp && !r->own_speech) {
                 mq_error e2 = { 0 };
                 if (mq_speech_create(NULL, &r->own_speech, &e2) != MQ_OK)
                     rc = mq_error_set(err, MQ_ESYNTH, "item %zu: synthesized speech did not "
@@ -191,7 +192,8 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
             }
             if (rc == MQ_OK) {
                 r->stats.uncached++;
-                sp = r->own_speech;
+                if (!sp)
+                    sp = r->own_speech;
             }
         }
         if (rc != MQ_OK) {

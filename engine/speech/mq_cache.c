@@ -174,7 +174,10 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_s
 damaged:
     close(fd);
     free(sent);
-    unlink(path);
+    /* An empty folder in an entry's place goes too (unlink says EISDIR). */
+    if (unlink(path) && !(errno == EISDIR && rmdir(path) == 0))
+        return mq_error_set(err, MQ_EINPUT, "cache entry %s was damaged and cannot be removed: %s",
+                            path, strerror(errno));
     return mq_error_set(err, MQ_EINPUT, "cache entry %s was damaged; removed", path);
 }
 

@@ -121,30 +121,33 @@ static char *name_from_path(const char *path)
     return strndup(base, n);
 }
 
-int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *err)
+/* A preset is a few hundred bytes; anything near this is not a preset. */
+#define MQ_VOICE_MAX_BYTES (1u << 20)
+
+static int voice_parse(const char *data, size_t len, const char *path, mq_voice **out,
+                       mq_diags *diags, mq_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mq_error_set(err, MQ_EIO, "%s: %s", path, strerror(errno));
+    if (len > MQ_VOICE_MAX_BYTES)
+        return bad(diags, err, path, NULL, "a voice preset is at most 1 MB%s", "");
     mq_voice *v = calloc(1, sizeof *v);
-    if (!v) {
-        fclose(f);
+    if (!v)
         return mq_error_set(err, MQ_ENOMEM, "%s: out of memory", path);
-    }
     *v = (mq_voice){ .name = name_from_path(path), .description = strdup(""), .rate = 175,
                      .pitch = 50, .range = 50, .volume = 100, .pause_comma = 0.25,
                      .pause_sentence = 0.6, .pause_paragraph = 1.0 };
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc = MQ_OK;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_initialize(&parser)) {
+        mq_voice_free(v);
+        return mq_error_set(err, MQ_ENOMEM, "%s: out of memory", path);
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
     if (!yaml_parser_load(&parser, &doc)) {
         rc = bad(diags, err, path, &parser.problem_mark, "%s",
                  parser.problem ? parser.problem : "YAML syntax error");
         yaml_parser_delete(&parser);
-        fclose(f);
         mq_voice_free(v);
         return rc;
     }
@@ -174,7 +177,6 @@ int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *e
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
-    fclose(f);
     if (rc == MQ_OK && (!v->name || !v->description))
         rc = mq_error_set(err, MQ_ENOMEM, "%s: out of memory", path);
     if (rc != MQ_OK) {
@@ -183,6 +185,47 @@ int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *e
     }
     *out = v;
     return MQ_OK;
+}
+
+int mq_voice_load_buffer(const char *data, size_t len, const char *name, mq_voice **out,
+                         mq_diags *diags, mq_error *err)
+{
+    return voice_parse(data, len, name, out, diags, err);
+}
+
+int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mq_error_set(err, MQ_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *data = malloc(cap);
+    while (data) {
+        size_t got = fread(data + len, 1, cap - len, f);
+        len += got;
+        if (len < cap || len > MQ_VOICE_MAX_BYTES)
+            break;
+        char *nd = realloc(data, cap * 2);
+        if (!nd) {
+            free(data);
+            data = NULL;
+            break;
+        }
+        data = nd;
+        cap *= 2;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (!data)
+        return mq_error_set(err, MQ_ENOMEM, "%s: out of memory", path);
+    if (rerr) {
+        free(data);
+        return mq_error_set(err, MQ_EIO, "%s: read error", path);
+    }
+    int rc = voice_parse(data, len, path, out, diags, err);
+    free(data);
+    return rc;
 }
 
 /* ---- the set of presets in a folder ---- */

@@ -46,6 +46,10 @@ int mq_voiceset_open(const char *dir, mq_voiceset **out, mq_diags *diags, mq_err
 /* Loads one preset file, named after the file (voices/narrator.yaml → narrator).
  * Same returns as mq_voiceset_open. */
 int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *err);
+/* As mq_voice_load, from LEN bytes at DATA (need not be NUL-terminated); NAME
+ * stands for the path (diagnostics, and the preset's name). At most 1 MB. */
+int mq_voice_load_buffer(const char *data, size_t len, const char *name, mq_voice **out,
+                         mq_diags *diags, mq_error *err);
 void mq_voice_free(mq_voice *v);
 
 void mq_voiceset_free(mq_voiceset *vs);

@@ -349,11 +349,13 @@ static int read_time(const char *s, size_t len, size_t *pos, const numtok *h, mq
     if (!(p + 1 < len + 0 && is_digit(s[p]) && is_digit(s[p + 1]) &&
           !(p + 2 < len && is_digit(s[p + 2]))))
         return 0;
+    if (h->nf || h->nd > 2) /* before adding up the digits: 99999999999:30 is no time */
+        return 0;
     int hh = 0;
     for (size_t i = 0; i < h->nd; i++)
         hh = hh * 10 + (h->digits[i] - '0');
     int mm = (s[p] - '0') * 10 + (s[p + 1] - '0');
-    if (h->nf || h->nd > 2 || hh > 24 || mm > 59)
+    if (hh > 24 || mm > 59)
         return 0;
     size_t src = *pos;
     if (read_cardinal(us, h->digits, h->nd, 1, src) || push(us, "点", "dian3", 1, src))
