@@ -100,36 +100,36 @@ static void tp_free(tpeak *t)
 static void tp_add(tpeak *t, const float *x, size_t n, int ch)
 {
     size_t w = (size_t)t->taps - 1;   /* history length per channel */
+    float win[TP_TAPS_MAX + TP_CHUNK];
     for (size_t a = 0; a < n; a += TP_CHUNK) {
-        size_t b = n - a < TP_CHUNK ? n : a + TP_CHUNK;
+        size_t b = n - a < TP_CHUNK ? n : a + TP_CHUNK, len = b - a;
         double m = 0;
         for (size_t k = a * (size_t)ch; k < b * (size_t)ch; k++)
             if (!(fabs(x[k]) <= m))
                 m = fabs(x[k]);
+        if (m > t->peak && !isnan(m))
+            t->peak = m;
         for (size_t k = 0; k < (size_t)ch * w; k++)
             if (fabs(t->hist[k]) > m)
                 m = fabs(t->hist[k]);
         int busy = t->factor > 1 && m * t->l1 > t->peak;
         for (int c = 0; c < ch; c++) {
+            /* One contiguous window per channel: the history, then the chunk. */
             float *hist = t->hist + (size_t)c * w;
-            for (size_t i = a; i < b; i++) {
-                double v = fabs(x[i * (size_t)ch + (size_t)c]);
-                if (v > t->peak)
-                    t->peak = v;
-                if (busy) {
-                    /* Window: hist[0..w) then this sample. */
-                    for (int q = 0; q < t->factor - 1; q++) {
-                        double acc = 0;
-                        for (size_t j = 0; j < w; j++)
-                            acc += t->h[q][j] * hist[j];
-                        acc += t->h[q][w] * x[i * (size_t)ch + (size_t)c];
-                        if (fabs(acc) > t->peak)
-                            t->peak = fabs(acc);
-                    }
+            memcpy(win, hist, w * sizeof *win);
+            for (size_t i = 0; i < len; i++)
+                win[w + i] = x[(a + i) * (size_t)ch + (size_t)c];
+            for (size_t i = 0; busy && i < len; i++) {
+                const float *wp = win + i;   /* taps samples ending at this one */
+                for (int q = 0; q < t->factor - 1; q++) {
+                    double acc = 0;
+                    for (size_t j = 0; j <= w; j++)
+                        acc += t->h[q][j] * wp[j];
+                    if (fabs(acc) > t->peak)
+                        t->peak = fabs(acc);
                 }
-                memmove(hist, hist + 1, (w - 1) * sizeof *hist);
-                hist[w - 1] = x[i * (size_t)ch + (size_t)c];
             }
+            memcpy(hist, win + len, w * sizeof *win);
         }
     }
 }

@@ -100,11 +100,21 @@ int mq_voice_mix(mq_voice *v, long long from, size_t n, int channels, float *out
         return rc;
     size_t hint = 0;
     float *dst = out + (size_t)(a - from) * (size_t)channels;
+    /* The duck's gain is computed every 32 frames and interpolated between:
+     * its ramps last hundreds of milliseconds, and pow() per frame was a
+     * tenth of a whole render. */
+    double dg0 = 1.0, dg1 = 1.0;
     for (size_t i = 0; i < count; i++) {
         long long t = a - v->t0 + (long long)i;
         double g = v->gain * fade_gain(v, t);
-        if (v->nduck)
-            g *= pow(10.0, duck_db(v, t, &hint) / 20.0);
+        if (v->nduck) {
+            if (i % 32 == 0) {
+                dg0 = pow(10.0, duck_db(v, t, &hint) / 20.0);
+                size_t h2 = hint;
+                dg1 = pow(10.0, duck_db(v, t + 32, &h2) / 20.0);
+            }
+            g *= dg0 + (dg1 - dg0) * (double)(i % 32) / 32.0;
+        }
         for (int c = 0; c < channels; c++)
             dst[i * (size_t)channels + (size_t)c] += (float)(g * scratch[i * (size_t)channels + (size_t)c]);
     }
