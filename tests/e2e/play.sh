@@ -90,14 +90,22 @@ if command -v tmux >/dev/null; then
     S=muqir-play-$$
     tmux -L "$S" new-session -d -x 100 -y 10 \
         "HOME='$T/home' MUQIR_DEVICE_CLOCK=system '$MUQIR' play '$T/long.yaml'; echo EXIT=\$?; sleep 5"
-    sleep 1
+    # Wait (up to 20 s: the ASan build is slow) for the player, then for
+    # each reaction, rather than sleeping a fixed time.
+    wait_for() { # TEXT
+        for _ in $(seq 100); do
+            tmux -L "$S" capture-pane -p > "$T/screen"
+            grep -qF -- "$1" "$T/screen" && return 0
+            sleep 0.2
+        done
+        return 1
+    }
+    wait_for "space pauses, q stops"
     tmux -L "$S" send-keys ' '
-    sleep 0.5
-    tmux -L "$S" capture-pane -p > "$T/screen"
+    wait_for "paused"
     expect_in "space pauses" "$T/screen" "paused"
     tmux -L "$S" send-keys q
-    sleep 1
-    tmux -L "$S" capture-pane -p > "$T/screen"
+    wait_for "EXIT="
     expect_in "q stops at once, exit status 0" "$T/screen" "EXIT=0"
     tmux -L "$S" kill-server 2>/dev/null
     stty -a > /dev/null 2>&1 || true
