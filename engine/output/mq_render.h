@@ -30,6 +30,12 @@ typedef struct mq_render_env {
     volatile sig_atomic_t *stop;       /* set non-zero (e.g. by SIGINT) to stop; may be NULL */
 } mq_render_env;
 
+/* The longest text one speech item may have, in syllables (about 80 minutes
+ * of speech): its audio is held in memory while it is mixed. */
+#define MQ_ITEM_MAX_SYLLABLES 20000
+/* And the whole program (about 24 hours): readings are held in memory too. */
+#define MQ_PROGRAM_MAX_SYLLABLES 360000
+
 /*
  * Reads every speech item's text and checks its voice. Problems go to DIAGS
  * as FILE:LINE:COLUMN: message (a malformed inline reading, a text with

@@ -121,8 +121,51 @@ static char *name_from_path(const char *path)
     return strndup(base, n);
 }
 
-/* A preset is a few hundred bytes; anything near this is not a preset. */
+/* A preset is a few hundred bytes; anything near these is not a preset. */
 #define MQ_VOICE_MAX_BYTES (1u << 20)
+#define MQ_VOICE_MAX_DEPTH 8
+#define MQ_VOICE_MAX_VALUES 10000
+
+/* A preset is a flat mapping with one small mapping in it. Before libyaml
+ * builds a document (which takes time quadratic in the nesting depth: 11 s
+ * for 50,000 nested lists), the events are walked to refuse deep nesting and
+ * floods of values. Returns MQ_OK, or MQ_EINPUT reported at the place; a
+ * syntax error is left for the loader to report. */
+static int voice_shape(const char *data, size_t len, const char *path, mq_diags *diags,
+                       mq_error *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return mq_error_set(err, MQ_ENOMEM, "%s: out of memory", path);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+    int depth = 0, rc = MQ_OK;
+    long events = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev))
+            break;
+        yaml_event_type_t t = ev.type;
+        yaml_mark_t m = ev.start_mark;
+        yaml_event_delete(&ev);
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > MQ_VOICE_MAX_DEPTH) {
+                rc = bad(diags, err, path, &m,
+                         "lists and mappings are nested too deeply for a voice preset%s", "");
+                break;
+            }
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        if (++events > MQ_VOICE_MAX_VALUES) {
+            rc = bad(diags, err, path, &m, "too many values for a voice preset%s", "");
+            break;
+        }
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
 
 static int voice_parse(const char *data, size_t len, const char *path, mq_voice **out,
                        mq_diags *diags, mq_error *err)
@@ -130,6 +173,9 @@ static int voice_parse(const char *data, size_t len, const char *path, mq_voice 
     *out = NULL;
     if (len > MQ_VOICE_MAX_BYTES)
         return bad(diags, err, path, NULL, "a voice preset is at most 1 MB%s", "");
+    int shape = voice_shape(data, len, path, diags, err);
+    if (shape != MQ_OK)
+        return shape;
     mq_voice *v = calloc(1, sizeof *v);
     if (!v)
         return mq_error_set(err, MQ_ENOMEM, "%s: out of memory", path);
@@ -190,10 +236,13 @@ static int voice_parse(const char *data, size_t len, const char *path, mq_voice 
 int mq_voice_load_buffer(const char *data, size_t len, const char *name, mq_voice **out,
                          mq_diags *diags, mq_error *err)
 {
+    mq_error_clear(err);
     return voice_parse(data, len, name, out, diags, err);
 }
 
-int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *err)
+/* As mq_voice_load, but ERR keeps a problem already in it (a voice set
+ * reports its first one). */
+static int voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -228,6 +277,12 @@ int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *e
     return rc;
 }
 
+int mq_voice_load(const char *path, mq_voice **out, mq_diags *diags, mq_error *err)
+{
+    mq_error_clear(err);
+    return voice_load(path, out, diags, err);
+}
+
 /* ---- the set of presets in a folder ---- */
 
 struct mq_voiceset {
@@ -255,6 +310,7 @@ static int by_name(const void *a, const void *b)
 int mq_voiceset_open(const char *dir, mq_voiceset **out, mq_diags *diags, mq_error *err)
 {
     *out = NULL;
+    mq_error_clear(err);
     DIR *d = opendir(dir);
     if (!d)
         return mq_error_set(err, MQ_EIO, "voice folder %s: %s", dir, strerror(errno));
@@ -269,7 +325,7 @@ int mq_voiceset_open(const char *dir, mq_voiceset **out, mq_diags *diags, mq_err
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         mq_voice *v;
-        int r = mq_voice_load(path, &v, diags, err);
+        int r = voice_load(path, &v, diags, err);
         if (r != MQ_OK) {
             rc = r;
             continue;

@@ -322,6 +322,8 @@ void mq_rules_spoken(mq_units *us, int (*is_word)(void *ctx, size_t a, size_t b)
 #define MQ_BREATH_MAX 20     /* runs up to this many syllables stay whole */
 #define MQ_BREATH_CHUNK 14   /* the length aimed at for each part */
 #define MQ_BREATH_SLACK 4    /* how far from the aim a word boundary may be */
+#define MQ_BREATH_HARD 48    /* a part never runs longer: absurd spelled runs
+                                (ABCABC... for pages) are cut anyway */
 
 /* How good a place the boundary before unit I is for a breath (higher is
  * better; 0 = inside a word, never). After a particle (的 地 得 了) or before a
@@ -359,7 +361,7 @@ int mq_rules_breath(mq_units *us)
             i++;
         if (n <= MQ_BREATH_MAX)
             continue;
-        size_t parts = (n + MQ_BREATH_CHUNK - 1) / MQ_BREATH_CHUNK;
+        size_t parts = (n + MQ_BREATH_CHUNK - 1) / MQ_BREATH_CHUNK, last = a;
         for (size_t p = 1; p < parts; p++) {
             size_t aim = a + n * p / parts, best = 0;
             int best_score = 0;
@@ -373,8 +375,11 @@ int mq_rules_breath(mq_units *us)
                     best_score = sc;
                 }
             }
+            if (!best && aim - last >= MQ_BREATH_HARD)
+                best = aim;
             if (!best)
                 continue;
+            last = best;
             size_t *nc = realloc(cuts, (ncuts + 1) * sizeof *nc);
             if (!nc) {
                 free(cuts);
