@@ -59,6 +59,7 @@ check "bundle on a full disk: no temporary file" test -z "$(find "$T/disk/pack" 
 # ---- signals during render: SIGINT (Ctrl-C) and SIGTERM, serial and parallel ----
 for i in $(seq 30); do echo "  - read: $PWD/content/texts/02-daitou-shigan.txt"; done > "$T/items"
 { printf 'title: 长节目\nitems:\n'; cat "$T/items"; } > "$T/long.yaml"
+echo "$T/long.yaml" > "$T/pattern"   # (a file: grep's own arguments must not match)
 for sig in INT TERM; do
     for jobs in 1 2; do
         rm -rf "$T/cache" "$T/sig"; mkdir -p "$T/sig"
@@ -77,7 +78,7 @@ for sig in INT TERM; do
             test -z "$(find "$T/cache" -name '*.mqs.*' 2>/dev/null)"
         sleep 0.3
         check "SIG$sig (--jobs $jobs): no synthesis process left" \
-            test -z "$(pgrep -f "render $T/long.yaml" 2>/dev/null)"
+            test -z "$(grep -lsF -f "$T/pattern" /proc/[0-9]*/cmdline)"
     done
 done
 # Later in the export (the second pass): the same.

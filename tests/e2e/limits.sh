@@ -11,7 +11,11 @@ timed() {
     local d=$1 maxs=$2 maxmb=$3; shift 3
     local t0 t1
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%M' -o "$T/mem" "$MUQIR" "$@" >"$T/out" 2>"$T/err"
+    # Peak resident memory of the command (its children's, from getrusage).
+    python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:], stdout=open(sys.argv[1] + "/out", "w"), stderr=open(sys.argv[1] + "/err", "w"))
+open(sys.argv[1] + "/mem", "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$T" "$MUQIR" "$@"
     RC=$?
     t1=$(date +%s.%N)
     local secs kb
