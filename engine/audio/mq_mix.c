@@ -376,13 +376,6 @@ void mq_mix_free(mq_mix *m)
     free(m);
 }
 
-int mq_mix_rewind(mq_mix *m, mq_error *err)
-{
-    (void)err;
-    reset(m);
-    return MQ_OK;
-}
-
 long mq_mix_read(mq_mix *m, float *out, size_t n, mq_error *err)
 {
     if (m->env.stop && *m->env.stop)

@@ -96,9 +96,6 @@ void mq_mix_free(mq_mix *m);
  * code with ERR set (MQ_EINTERRUPTED when *env->stop was set). */
 long mq_mix_read(mq_mix *m, float *out, size_t n, mq_error *err);
 
-/* Starts again from the beginning (for a second pass). MQ_OK or an error. */
-int mq_mix_rewind(mq_mix *m, mq_error *err);
-
 size_t mq_mix_items(const mq_mix *m);
 const mq_mix_item *mq_mix_item_info(const mq_mix *m, size_t i);
 size_t mq_mix_captions(const mq_mix *m);

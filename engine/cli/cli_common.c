@@ -83,12 +83,17 @@ int cli_status(int code)
 
 /* Prints what went wrong — every diagnostic in D, else ERR's message — and
  * returns the exit status for it. */
-static int report(const mq_diags *d, const mq_error *err)
+static void print_problem(const mq_diags *d, const mq_error *err)
 {
     if (d && mq_diags_count(d))
         cli_print_diags(d);
     else
         cli_error("%s", d ? err->msg : "out of memory");
+}
+
+static int report(const mq_diags *d, const mq_error *err)
+{
+    print_problem(d, err);
     return d && err->code == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
 }
 
@@ -101,12 +106,8 @@ int cli_open_voices(cli_env *e)
         return CLI_FAIL;
     }
     int rc = mq_voiceset_open(cli_voices_dir(), &e->voices, d, &err);
-    if (rc != MQ_OK) {
-        if (mq_diags_count(d))
-            cli_print_diags(d);
-        else
-            cli_error("%s", err.msg);
-    }
+    if (rc != MQ_OK)
+        print_problem(d, &err);
     mq_diags_free(d);
     return rc == MQ_OK ? CLI_OK : CLI_FAIL;
 }
@@ -144,12 +145,8 @@ int cli_load_program(cli_env *e, const char *path)
     mq_program_opts opts = { .voices = mq_voiceset_names(e->voices),
                              .n_voices = mq_voiceset_count(e->voices) };
     int rc = mq_program_load(path, &opts, &e->program, d, &err);
-    if (rc != MQ_OK) {
-        if (mq_diags_count(d))
-            cli_print_diags(d);
-        else
-            cli_error("%s", err.msg);
-    }
+    if (rc != MQ_OK)
+        print_problem(d, &err);
     mq_diags_free(d);
     return rc == MQ_OK ? CLI_OK : rc == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
 }

@@ -13,6 +13,7 @@
 #include "../audio/mq_audio.h"
 #include "../program/mq_program.h"
 #include "../speech/mq_cache.h"
+#include "../util/mq_hash.h"
 #include "../speech/mq_speak.h"
 #include "../speech/mq_speech.h"
 #include "../speech/mq_voice.h"

@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include "../audio/mq_audio.h"
 #include "../util/mq_error.h"
-#include "../util/mq_hash.h"
 
 typedef struct mq_cache mq_cache;
 
