@@ -1,9 +1,10 @@
 /*
- * mq_loudness.h — loudness metering (libebur128) and a true-peak limiter.
+ * mq_loudness.h — loudness metering and a true-peak limiter.
  *
  * Standards implemented:
  *   - ITU-R BS.1770-4: K-weighted loudness (LUFS/LKFS), gating, true peak
- *     (dBTP) by 4x oversampling. Measuring is done by libebur128.
+ *     (dBTP) by 4x oversampling. Measured here (mq_loudness.c says why not
+ *     with libebur128, which the tests use as the reference).
  *   - EBU R128 (2020): -23 LUFS programme loudness, -1 dBTP maximum true peak.
  *   - EBU Tech 3341: momentary (400 ms), short-term (3 s) and integrated
  *     loudness, "EBU Mode" meters.
@@ -26,7 +27,7 @@
 #include <stddef.h>
 #include "../util/mq_error.h"
 
-/* ---- meter (libebur128, modes I, LRA, M, S and TRUE_PEAK) ---- */
+/* ---- meter: integrated, LRA, momentary, short-term, true peak ---- */
 
 typedef struct mq_meter mq_meter;
 
@@ -37,17 +38,17 @@ typedef struct mq_meter mq_meter;
  */
 int mq_meter_create(int rate, int channels, mq_meter **out, mq_error *err);
 
-/* As mq_meter_create, measuring integrated loudness only (BS.1770 gating):
- * several times faster, since true-peak oversampling is most of the work. The
- * other measures then return NAN (max_* return -INFINITY). */
+/* As mq_meter_create, measuring integrated loudness only (BS.1770 gating),
+ * without the true-peak search. The other measures then return NAN (max_*
+ * return -INFINITY). */
 int mq_meter_create_integrated(int rate, int channels, mq_meter **out, mq_error *err);
 
 /*
  * Adds N interleaved frames (FRAMES may be NULL when N is 0). The maxima of
  * momentary and short-term loudness are sampled every 100 ms of audio, counted
  * from the first frame, whatever the sizes of the calls. MQ_OK; MQ_EINVAL (M
- * NULL, or FRAMES NULL with N > 0); MQ_ENOMEM (libebur128 could not grow its
- * block list; the frames of that call may be partly counted).
+ * NULL, or FRAMES NULL with N > 0); MQ_ENOMEM (the list of 100 ms
+ * blocks could not grow; the frames of that call may be partly counted).
  */
 int mq_meter_add(mq_meter *m, const float *frames, size_t n, mq_error *err);
 
@@ -66,13 +67,15 @@ double mq_meter_true_peak(mq_meter *m);
  * audio to say (under about 3 s); NAN when M is NULL. */
 double mq_meter_range(mq_meter *m);
 
-/* Momentary loudness (the last 400 ms, ungated) in LUFS, for a loudness curve;
- * -INFINITY for silence; NAN when M is NULL. Before 400 ms of audio the window
- * is padded with silence. */
+/* Momentary loudness (the last four whole 100 ms blocks, ungated) in LUFS,
+ * for a loudness curve; -INFINITY for silence; NAN when M is NULL or measures
+ * integrated loudness only. Before 400 ms of audio the window is padded with
+ * silence. */
 double mq_meter_momentary(mq_meter *m);
 
-/* Short-term loudness (the last 3 s, ungated) in LUFS; -INFINITY for silence;
- * NAN when M is NULL. Before 3 s of audio the window is padded with silence. */
+/* Short-term loudness (the last 30 whole 100 ms blocks, ungated) in LUFS;
+ * -INFINITY for silence; NAN as for momentary. Before 3 s of audio the window
+ * is padded with silence. */
 double mq_meter_short_term(mq_meter *m);
 
 /* Largest momentary / short-term loudness seen at the 100 ms block boundaries
@@ -80,6 +83,14 @@ double mq_meter_short_term(mq_meter *m);
  * -INFINITY before the first 100 ms or for silence; NAN when M is NULL. */
 double mq_meter_max_momentary(const mq_meter *m);
 double mq_meter_max_short_term(const mq_meter *m);
+
+/* Changes what M has measured as if every sample had been multiplied by
+ * the gain GAIN_DB (dB): integrated, momentary, short-term, range, maxima and
+ * true peak then describe the scaled signal (gating is applied afresh, so a
+ * block that crosses the -70 LUFS gate counts as it would). For an export
+ * that knows the limiter will not act: its output is the measured mix times
+ * a gain. M may be NULL. */
+void mq_meter_scale(mq_meter *m, double gain_db);
 
 /* Frees M; M may be NULL. */
 void mq_meter_free(mq_meter *m);
@@ -128,6 +139,17 @@ typedef struct mq_limiter mq_limiter;
  */
 int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **out,
                       mq_error *err);
+
+/*
+ * 1 when L would pass a whole stream untouched (bit-identical, delayed): its
+ * true peak as mq_meter measures it is TRUE_PEAK (linear, not dB) and the
+ * largest |sample| of its last MQ_LIMITER_TAIL frames is TAIL_PEAK, and
+ * neither could bring the detector to the ceiling. A caller that knows both
+ * (mq_export, from its measuring pass) may then skip the limiter. 0 when it
+ * cannot be sure (and for NULL or NaN arguments).
+ */
+#define MQ_LIMITER_TAIL 64
+int mq_limiter_transparent(const mq_limiter *l, double true_peak, double tail_peak);
 
 /* The fixed delay of the limiter, in frames: 2 ms of look-ahead plus 63
  * frames of interpolation and hold — 159 at 48 kHz (3.3 ms), 151 at 44.1 kHz,

@@ -91,7 +91,23 @@ typedef struct pass_ctx {
     FILE *tmp;
     char tmp_path[PATH_MAX];
     float *buf[2], *out[2];
+    float tail[MQ_LIMITER_TAIL];   /* largest |sample| of the mix's last frames */
+    size_t ntail;
 } pass_ctx;
+
+/* Keeps the largest |sample| of each of the last MQ_LIMITER_TAIL frames. */
+static void note_tail(pass_ctx *p, const float *x, size_t n)
+{
+    for (size_t i = n > MQ_LIMITER_TAIL ? n - MQ_LIMITER_TAIL : 0; i < n; i++) {
+        float m = 0;
+        for (int c = 0; c < p->channels; c++) {
+            float a = fabsf(x[i * (size_t)p->channels + (size_t)c]);
+            if (!(a <= m))
+                m = a;
+        }
+        p->tail[p->ntail++ % MQ_LIMITER_TAIL] = m;
+    }
+}
 
 /* Pass 1: the mix into the temporary file, its integrated loudness measured. */
 static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
@@ -113,6 +129,7 @@ static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
                               p->o->path, strerror(errno));
             break;
         }
+        note_tail(p, p->buf[b], (size_t)got);
         *total += (size_t)got;
         if (p->o->progress &&
             p->o->progress(p->o->user, 1,
@@ -126,36 +143,40 @@ static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
 }
 
 /* Pass 2: gain and the true-peak limiter over the temporary file, into the
- * output F, measured on the way (loudness, true peak, range, curve). */
-static int master_pass(pass_ctx *p, double gain_db, size_t total, meter_job *mj,
-                       mq_outfile *f, mq_error *err)
+ * output F, measured on the way (loudness, true peak, range, curve). LIM NULL:
+ * the limiter would pass everything untouched (mq_limiter_transparent), so
+ * only the gain is applied, and nothing is measured: the output is the
+ * measured mix times the gain. */
+static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *lim,
+                       meter_job *mj, mq_outfile *f, mq_error *err)
 {
-    mq_limiter *lim;
-    int rc = mq_limiter_create(p->rate, p->channels, p->o->true_peak, &lim, err);
-    if (rc != MQ_OK)
-        return rc;
+    int rc = MQ_OK;
     rewind(p->tmp);
     float g = (float)pow(10.0, gain_db / 20.0);
     size_t done = 0, lat = mq_limiter_latency(lim);
     for (int b = 0; rc == MQ_OK; b ^= 1) {
         size_t got = fread(p->buf[0], sizeof(float) * (size_t)p->channels, BLOCK, p->tmp);
         size_t nout = 0;
+        float *o = p->out[b];
         if (got) {
             for (size_t k = 0; k < got * (size_t)p->channels; k++)
                 p->buf[0][k] *= g;
-            rc = mq_limiter_process(lim, p->buf[0], p->out[b], got, err);
+            if (lim)
+                rc = mq_limiter_process(lim, p->buf[0], o, got, err);
+            else
+                o = p->buf[0];
             nout = got;
         } else if (ferror(p->tmp)) {
             rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed", p->o->path);
-        } else {
-            rc = mq_limiter_flush(lim, p->out[b], &nout);
+        } else if (lim) {
+            rc = mq_limiter_flush(lim, o, &nout);
         }
         /* The limiter delays its output: the first LATENCY frames are dropped
          * so the file lines up with the timeline (captions, cue sheet). */
         size_t skip = done < lat ? (lat - done < nout ? lat - done : nout) : 0;
         done += nout;
-        float *o = p->out[b] + skip * (size_t)p->channels;
-        if (rc == MQ_OK && nout > skip)
+        o += skip * (size_t)p->channels;
+        if (rc == MQ_OK && nout > skip && lim)
             rc = meter_start(mj, o, nout - skip, err);
         if (rc == MQ_OK && nout > skip)
             rc = mq_outfile_write(f, o, nout - skip, err);
@@ -166,7 +187,6 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, meter_job *mj,
             break;
     }
     int rw = meter_wait(mj, rc == MQ_OK ? err : NULL);
-    mq_limiter_free(lim);
     return rc != MQ_OK ? rc : rw;
 }
 
@@ -197,22 +217,52 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         }
     }
     size_t total = 0;
+    double *curve1 = NULL;
+    size_t ncurve1 = 0;
+    /* Pass 1 measures everything: when the limiter will not act, those are
+     * the output's figures, shifted by the gain. */
     if (rc == MQ_OK)
-        rc = mq_meter_create_integrated(p.rate, p.channels, &m1.meter, err);
+        rc = mq_meter_create(p.rate, p.channels, &m1.meter, err);
+    m1.step = o->curve_step > 0 ? (size_t)(o->curve_step * p.rate) : 0;
+    m1.curve = &curve1;
+    m1.ncurve = &ncurve1;
     if (rc == MQ_OK)
         rc = render_pass(&p, &m1, &total, err);
     if (rc == MQ_OK && fflush(p.tmp))
         rc = mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s", o->path,
                           strerror(errno));
+    mq_limiter *lim = NULL;
+    mq_meter *out_meter = NULL;
     if (rc == MQ_OK) {
         rep->mix_loudness = mq_meter_integrated(m1.meter);
         rep->gain_db = (!isnan(o->loudness) && isfinite(rep->mix_loudness))
                            ? o->loudness - rep->mix_loudness : 0.0;
-        rc = mq_meter_create(p.rate, p.channels, &m2.meter, err);
-        m2.step = o->curve_step > 0 ? (size_t)(o->curve_step * p.rate) : 0;
-        m2.curve = &rep->curve;
-        m2.ncurve = &rep->ncurve;
+        rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &lim, err);
     }
+    if (rc == MQ_OK) {
+        double g = pow(10.0, rep->gain_db / 20.0), tail = 0;
+        for (size_t k = 0; k < MQ_LIMITER_TAIL && k < p.ntail; k++)
+            tail = fmax(tail, p.tail[k]);
+        if (mq_limiter_transparent(lim, pow(10.0, mq_meter_true_peak(m1.meter) / 20.0) * g,
+                                   tail * g)) {
+            mq_limiter_free(lim);
+            lim = NULL;
+            mq_meter_scale(m1.meter, rep->gain_db);
+            for (size_t k = 0; k < ncurve1; k++)
+                curve1[k] += rep->gain_db;
+            rep->curve = curve1;
+            rep->ncurve = ncurve1;
+            curve1 = NULL;
+            out_meter = m1.meter;
+        } else {
+            rc = mq_meter_create(p.rate, p.channels, &m2.meter, err);
+            m2.step = m1.step;
+            m2.curve = &rep->curve;
+            m2.ncurve = &rep->ncurve;
+            out_meter = m2.meter;
+        }
+    }
+    free(curve1);
     /* The bext chunk is written now with the title and date, and its loudness
      * figures replaced once they are measured on the samples written. */
     mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
@@ -221,16 +271,17 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     if (rc == MQ_OK)
         rc = mq_outfile_open_meta(o->path, p.rate, p.channels, o->format, &meta, &f, err);
     if (rc == MQ_OK)
-        rc = master_pass(&p, rep->gain_db, total, &m2, f, err);
+        rc = master_pass(&p, rep->gain_db, total, lim, &m2, f, err);
+    mq_limiter_free(lim);
     if (rc == MQ_OK) {
-        rep->loudness = mq_meter_integrated(m2.meter);
-        rep->true_peak = mq_meter_true_peak(m2.meter);
-        rep->loudness_range = mq_meter_range(m2.meter);
+        rep->loudness = mq_meter_integrated(out_meter);
+        rep->true_peak = mq_meter_true_peak(out_meter);
+        rep->loudness_range = mq_meter_range(out_meter);
         meta.loudness = rep->loudness;
         meta.true_peak = rep->true_peak;
         meta.loudness_range = rep->loudness_range;
-        meta.max_momentary = mq_meter_max_momentary(m2.meter);
-        meta.max_short_term = mq_meter_max_short_term(m2.meter);
+        meta.max_momentary = mq_meter_max_momentary(out_meter);
+        meta.max_short_term = mq_meter_max_short_term(out_meter);
         rc = mq_outfile_update_meta(f, &meta, err);
     }
     if (rc == MQ_OK) {

@@ -4,11 +4,14 @@
  * ceiling by a limiter that follows the gain, written atomically.
  *
  * Two passes: (1) the mix is rendered once into a temporary float file
- * beside the output while its integrated loudness is measured; (2) the gain
- * to the target and the true-peak limiter are applied as the file is written,
- * and the result is measured on the way — the figures the WAV's `bext` chunk
- * carries, filled in before the file is closed. Measuring runs on a second
- * thread. Memory stays constant whatever the program's length.
+ * beside the output while it is measured (loudness, range, true peak); (2)
+ * the gain to the target and the true-peak limiter are applied as the file is
+ * written, and the result is measured on the way — the figures the WAV's
+ * `bext` chunk carries, filled in before the file is closed. When pass 1
+ * proves the limiter would not act (mq_limiter_transparent), pass 2 only
+ * applies the gain, and the figures are pass 1's shifted by it: the same
+ * samples, at a fraction of the cost. Measuring runs on a second thread.
+ * Memory stays constant whatever the program's length.
  */
 #ifndef MQ_EXPORT_H
 #define MQ_EXPORT_H

@@ -653,8 +653,86 @@ static void test_limiter_transparent(void)
     free(x);
 }
 
+/* ---- libebur128 as the reference implementation ---- */
+
+/* Programme-like material: a tone burst and noise whose level moves in
+ * 1 s steps over 40 dB (so both gates and the LRA percentiles matter), with
+ * silent gaps, on every channel at a different level. */
+static float *programme(int rate, int ch, size_t n, unsigned seed)
+{
+    float *x = malloc(n * (size_t)ch * sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        size_t sec = i / (size_t)rate;
+        double lvl = (sec % 7 == 3) ? 0 : db2lin(-45.0 + (double)((sec * 13) % 41));
+        for (int c = 0; c < ch; c++) {
+            seed = seed * 1103515245u + 12345u;
+            double noise = ((seed >> 9) & 0xffff) / 32768.0 - 1.0;
+            double tone = sin(2 * M_PI * (220.0 * (c + 1)) * (double)i / rate);
+            x[i * (size_t)ch + (size_t)c] = (float)(lvl * (0.5 * tone + 0.3 * noise) / (c + 1));
+        }
+    }
+    return x;
+}
+
+static void test_against_libebur128(void)
+{
+    static const struct { int rate, ch; double secs; } cases[] = {
+        { 48000, 2, 65.3 }, { 44100, 2, 40.0 }, { 22050, 1, 33.7 }, { 48000, 1, 12.0 },
+        { 32000, 6, 20.0 }, { 96000, 2, 15.0 }, { 8000, 1, 2.5 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int rate = cases[k].rate, ch = cases[k].ch;
+        size_t n = (size_t)(cases[k].secs * rate);
+        float *x = programme(rate, ch, n, (unsigned)k + 1);
+        ebur128_state *st = ebur128_init((unsigned)ch, (unsigned long)rate,
+                                         EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_S);
+        mq_meter *m;
+        mq_error err = { 0 };
+        CHECK_INT(mq_meter_create(rate, ch, &m, &err), MQ_OK, "meter created");
+        /* Odd call sizes: the meter's blocks must not depend on them. */
+        double want_s_max = -INFINITY;
+        size_t block = ((size_t)rate + 5) / 10, fed = 0;
+        for (size_t at = 0, step = 777; at < n; at += step, step = step * 3 % 5003 + 1) {
+            size_t len = n - at < step ? n - at : step;
+            mq_meter_add(m, x + at * (size_t)ch, len, &err);
+            for (size_t d = 0; d < len;) {
+                size_t to = block - fed % block, l = len - d < to ? len - d : to;
+                ebur128_add_frames_float(st, x + (at + d) * (size_t)ch, l);
+                d += l;
+                fed += l;
+                double v;
+                if (fed % block == 0 && ebur128_loudness_shortterm(st, &v) == EBUR128_SUCCESS &&
+                    v > want_s_max)
+                    want_s_max = v;
+            }
+        }
+        double want_i, want_lra, want_s;
+        ebur128_loudness_global(st, &want_i);
+        ebur128_loudness_range(st, &want_lra);
+        ebur128_loudness_shortterm(st, &want_s);
+        char d[160];
+        snprintf(d, sizeof d, "%d Hz, %d ch: integrated as libebur128 (%.3f LUFS)", rate, ch,
+                 want_i);
+        CHECK_NEAR(mq_meter_integrated(m), want_i, 0.01, d);
+        snprintf(d, sizeof d, "%d Hz, %d ch: loudness range as libebur128 (%.3f LU)", rate, ch,
+                 want_lra);
+        CHECK_NEAR(mq_meter_range(m), want_lra, 0.01, d);
+        snprintf(d, sizeof d, "%d Hz, %d ch: max short-term as libebur128 (%.3f LUFS)", rate,
+                 ch, want_s_max);
+        CHECK_NEAR(mq_meter_max_short_term(m), want_s_max, 0.01, d);
+        if (n % block == 0) {
+            snprintf(d, sizeof d, "%d Hz, %d ch: short-term at the end as libebur128", rate, ch);
+            CHECK_NEAR(mq_meter_short_term(m), want_s, 0.01, d);
+        }
+        ebur128_destroy(&st);
+        mq_meter_free(m);
+        free(x);
+    }
+}
+
 int main(void)
 {
+    test_against_libebur128();
     test_reference_levels();
     test_silence_and_errors();
     test_true_peak();
