@@ -1,7 +1,9 @@
 /* mq_audio.c — buffers and resampling; see mq_audio.h. */
 #include "mq_audio.h"
 
+#include <math.h>
 #include <soxr.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,4 +99,22 @@ int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_bu
     if (mono != in)
         free(mono);
     return rc;
+}
+
+float mq_abs_max(const float *x, size_t n)
+{
+    /* A finite float's magnitude orders like its bits without the sign;
+     * infinity and NaN have every exponent bit set, above any finite one. */
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], sizeof u);
+        u &= 0x7fffffffu;
+        m = u > m ? u : m;
+    }
+    if (m >= 0x7f800000u)
+        return NAN;
+    float f;
+    memcpy(&f, &m, sizeof f);
+    return f;
 }

@@ -34,6 +34,11 @@ void mq_buf_free(mq_buf *b);
 int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
                      mq_error *err);
 
+/* The largest |sample| of the N samples at X (0 for none); NaN when any of
+ * them is NaN or infinite, so that a test "peak below a bound" fails on them.
+ * Vectorizes (it compares the samples' bits), unlike a loop over fabs(). */
+float mq_abs_max(const float *x, size_t n);
+
 /* Frames of OUT_RATE that mq_resample_mono produces for N input samples. */
 size_t mq_resampled_frames(size_t n, int in_rate, int out_rate);
 

@@ -47,6 +47,7 @@
  * the same order whatever the block sizes, so output bytes are reproducible.
  */
 #include "mq_loudness.h"
+#include "mq_audio.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -71,8 +72,7 @@ struct mq_limiter {
     double sharp[LIM_FACTOR - 1][LIM_TAPS];       /* oldest sample first */
     int mfactor, mhalf;   /* libebur128's design at this rate (mfactor 1: none) */
     double matched[LIM_FACTOR - 1][LIM_TAPS];     /* first 2*mhalf used */
-    float *hist;          /* per channel 2*TAPS: each sample stored twice */
-    size_t hpos;
+    float *hist;          /* per channel the last TAPS - 1 samples, oldest first */
     double prev_mid;      /* peak of the points between samples j-1 and j */
     double l1;            /* largest sum of |taps| of any phase: no point between
                              samples can exceed l1 times the largest sample near it */
@@ -135,8 +135,7 @@ static double kaiser_sinc(double d)
 
 static void reset(mq_limiter *l)
 {
-    memset(l->hist, 0, (size_t)l->channels * 2 * LIM_TAPS * sizeof *l->hist);
-    l->hpos = 0;
+    memset(l->hist, 0, (size_t)l->channels * (LIM_TAPS - 1) * sizeof *l->hist);
     l->prev_mid = 0;
     l->dq_head = l->dq_len = 0;
     l->t = 0;
@@ -225,7 +224,7 @@ int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **
     l->k = l->w + 2 * LIM_HOLD;
     l->d = l->w + LIM_HOLD - 1 + LIM_HALF;
     l->rel = exp(-1.0 / (LIM_RELEASE * rate));
-    l->hist = malloc((size_t)channels * 2 * LIM_TAPS * sizeof *l->hist);
+    l->hist = malloc((size_t)channels * (LIM_TAPS - 1) * sizeof *l->hist);
     l->dq_val = malloc(l->k * sizeof *l->dq_val);
     l->dq_idx = malloc(l->k * sizeof *l->dq_idx);
     l->box = malloc(l->w * sizeof *l->box);
@@ -249,8 +248,8 @@ int mq_limiter_transparent(const mq_limiter *l, double true_peak, double tail_pe
      * samples, and those after the end that flushing adds — lie within
      * LIM_TAPS frames of the end, bounded by l1 times the tail's samples. */
     double inside = l->delta > 0 ? true_peak * (1.0 + l->delta) : true_peak * l->l1;
-    /* 1e-6: the gain is applied in float, a few ulps above the exact product. */
-    const double slack = 1.0 + 1e-6;
+    /* The gain is applied in float, and both detectors sum in float. */
+    const double slack = 1.0 + 1e-4;
     return inside * slack <= l->target && tail_peak * l->l1 * slack <= l->target;
 }
 
@@ -259,56 +258,79 @@ size_t mq_limiter_latency(const mq_limiter *l)
     return l ? l->d : 0;
 }
 
-/* One frame through the whole chain; IN and OUT may alias. QUIET: the caller
- * has proved that no sample near this one can reach the target, so the
- * interpolating detector (most of the cost) is skipped; the result is the
- * same, since the needed gain is 1 either way. */
-static void limit_frame(mq_limiter *l, const float *in, float *out, int quiet)
+#define LIM_CHUNK 256      /* frames the detector works on at once */
+
+/*
+ * 1. The detector for N (<= LIM_CHUNK) frames of IN, already made finite:
+ * for frame i, S0[i] is the largest |sample| of frame i - 32 and MID[i] the
+ * largest interpolated point between samples i - 32 and i - 31 (0 when QUIET:
+ * the caller has proved none can reach the target). Per channel, the history
+ * and the chunk form one contiguous window, and each phase's points come from
+ * one pass over the taps, summed in float: loops of a fixed count over
+ * contiguous samples, which the compiler vectorizes (a point at a time in
+ * double was most of a limited export's cost). Float sums stay within about
+ * 1e-5 of the exact ones, far inside the 0.1 dB margin. Updates the history.
+ */
+static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double *mid,
+                   int quiet)
+{
+    const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
+    float win[LIM_TAPS - 1 + LIM_CHUNK];
+    float y[LIM_FACTOR - 1][LIM_CHUNK];
+    for (size_t i = 0; i < n; i++)
+        s0[i] = mid[i] = 0;
+    for (size_t c = 0; c < ch; c++) {
+        float *hist = l->hist + c * w;
+        memcpy(win, hist, w * sizeof *win);
+        for (size_t i = 0; i < n; i++)
+            win[w + i] = in[i * ch + c];
+        for (size_t i = n; i < LIM_CHUNK; i++)
+            win[w + i] = 0;
+        for (size_t i = 0; i < n; i++) {
+            double a = fabs(win[i + LIM_TAPS - 1 - LIM_HALF]);
+            if (a > s0[i])
+                s0[i] = a;
+        }
+        if (!quiet) {
+            memset(y, 0, sizeof y);
+            for (int k = 0; k < LIM_TAPS; k++) {
+                const float h0 = (float)l->sharp[0][k], h1 = (float)l->sharp[1][k],
+                            h2 = (float)l->sharp[2][k];
+                const float *wp = win + k;
+                for (size_t i = 0; i < LIM_CHUNK; i++) {
+                    y[0][i] += h0 * wp[i];
+                    y[1][i] += h1 * wp[i];
+                    y[2][i] += h2 * wp[i];
+                }
+            }
+            for (int p = 0; p < LIM_FACTOR - 1; p++)
+                for (size_t i = 0; i < n; i++)
+                    if (fabsf(y[p][i]) > mid[i])
+                        mid[i] = fabsf(y[p][i]);
+            memset(y, 0, sizeof y);
+            const float *mw = win + LIM_HALF - l->mhalf;
+            for (int k = 0; k < 2 * l->mhalf; k++) {
+                const float *wp = mw + k;
+                for (int q = 0; q < l->mfactor - 1; q++) {
+                    const float h = (float)l->matched[q][k];
+                    for (size_t i = 0; i < LIM_CHUNK; i++)
+                        y[q][i] += h * wp[i];
+                }
+            }
+            for (int q = 0; q < l->mfactor - 1; q++)
+                for (size_t i = 0; i < n; i++)
+                    if (fabsf(y[q][i]) > mid[i])
+                        mid[i] = fabsf(y[q][i]);
+        }
+        memcpy(hist, win + n, w * sizeof *win);
+    }
+}
+
+/* Steps 2 to 6 for one frame NOW (finite samples) whose detector found S0
+ * and MID; OUT gets the frame leaving the delay line. */
+static void limit_frame(mq_limiter *l, const float *now, float *out, double s0, double mid)
 {
     const int ch = l->channels;
-    float now[LIM_CHANNELS_MAX];
-    double s0 = 0, mid = 0;
-
-    /* 1. detector: the points between samples n-32 and n-31, and sample n-32 */
-    for (int c = 0; c < ch; c++) {
-        float v = in[c];
-        if (!isfinite(v))
-            v = 0;
-        now[c] = v;
-        float *h = l->hist + (size_t)c * 2 * LIM_TAPS;
-        h[l->hpos] = h[l->hpos + LIM_TAPS] = v;
-        const float *win = h + l->hpos + 1; /* LIM_TAPS samples, oldest first */
-        double a = fabs(win[LIM_TAPS - 1 - LIM_HALF]);
-        if (a > s0)
-            s0 = a;
-        if (quiet)
-            continue;
-        for (int p = 0; p < LIM_FACTOR - 1; p++) {
-            /* Four partial sums: independent chains the processor overlaps
-             * (one chain of 64 dependent additions was most of the cost). */
-            double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            const double *hp = l->sharp[p];
-            for (int i = 0; i < LIM_TAPS; i += 4) {
-                a0 += hp[i] * win[i];
-                a1 += hp[i + 1] * win[i + 1];
-                a2 += hp[i + 2] * win[i + 2];
-                a3 += hp[i + 3] * win[i + 3];
-            }
-            double acc = fabs((a0 + a1) + (a2 + a3));
-            if (acc > mid)
-                mid = acc;
-        }
-        const float *mwin = win + LIM_HALF - l->mhalf;
-        for (int q = 0; q < l->mfactor - 1; q++) {
-            double acc = 0;
-            for (int i = 0; i < 2 * l->mhalf; i++)
-                acc += l->matched[q][i] * mwin[i];
-            acc = fabs(acc);
-            if (acc > mid)
-                mid = acc;
-        }
-    }
-    l->hpos = l->hpos + 1 == LIM_TAPS ? 0 : l->hpos + 1;
     double peak = s0;
     if (l->prev_mid > peak)
         peak = l->prev_mid;
@@ -393,20 +415,15 @@ static int idle(const mq_limiter *l)
  */
 static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
 {
-    const size_t ch = (size_t)l->channels;
-    /* The detector's history: only the last LIM_TAPS frames survive. */
-    size_t from = n > LIM_TAPS ? n - LIM_TAPS : 0;
-    l->hpos = (l->hpos + from) % LIM_TAPS;
+    const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
+    /* The detector's history: the last w samples of each channel. */
+    size_t keep = n < w ? w - n : 0;
     for (size_t c = 0; c < ch; c++) {
-        float *h = l->hist + c * 2 * LIM_TAPS;
-        size_t pos = l->hpos;
-        for (size_t i = from; i < n; i++) {
-            float v = in[i * ch + c];
-            h[pos] = h[pos + LIM_TAPS] = v;
-            pos = pos + 1 == LIM_TAPS ? 0 : pos + 1;
-        }
+        float *h = l->hist + c * w;
+        memmove(h, h + (w - keep), keep * sizeof *h);
+        for (size_t i = keep; i < w; i++)
+            h[i] = in[(n - (w - i)) * ch + c];
     }
-    l->hpos = (l->hpos + (n - from)) % LIM_TAPS;
     l->prev_mid = 0;
     l->t += n;
     l->dq_head = 0;
@@ -444,46 +461,29 @@ static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
     }
 }
 
-/* The largest |sample| of X as the bits of a float: NaN and infinity come
- * out larger than any finite value (and fail every quiet test), and the loop
- * vectorizes, which fabs() with a NaN check did not. */
-static uint32_t abs_max_bits(const float *x, size_t n)
-{
-    uint32_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &x[i], sizeof u);
-        u &= 0x7fffffffu;
-        m = u > m ? u : m;
-    }
-    return m;
-}
-
-static double bits_to_float(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n, mq_error *err)
 {
     if (!l || ((!in || !out) && n > 0))
         return mq_error_set(err, MQ_EINVAL, "limiter: no limiter or no buffer");
     const size_t ch = (size_t)l->channels;
+    float clean[LIM_CHUNK * LIM_CHANNELS_MAX];
+    double s0[LIM_CHUNK], mid[LIM_CHUNK];
     for (size_t a = 0; a < n;) {
         /* A chunk is quiet when its samples and the detector's history all
          * stay below target / l1 (NaN fails the test: the full path handles it). */
-        size_t b = n - a < 256 ? n : a + 256;
-        uint32_t mb = abs_max_bits(in + a * ch, (b - a) * ch);
-        uint32_t hb = abs_max_bits(l->hist, ch * 2 * LIM_TAPS);
-        double m = bits_to_float(mb > hb ? mb : hb);
-        int quiet = isfinite(m) && m * l->l1 < l->target;
-        if (quiet && idle(l))
-            pass_through(l, in + a * ch, out + a * ch, b - a);
-        else
-            for (size_t i = a; i < b; i++)
-                limit_frame(l, in + i * ch, out + i * ch, quiet);
+        size_t b = n - a < LIM_CHUNK ? n : a + LIM_CHUNK, len = b - a;
+        double m = mq_abs_max(in + a * ch, len * ch);
+        int quiet = !isnan(m) && fmax(m, mq_abs_max(l->hist, ch * (LIM_TAPS - 1))) * l->l1 <
+                                     l->target;
+        if (quiet && idle(l)) {
+            pass_through(l, in + a * ch, out + a * ch, len);
+        } else {
+            for (size_t k = 0; k < len * ch; k++)
+                clean[k] = isfinite(in[a * ch + k]) ? in[a * ch + k] : 0.0f;
+            detect(l, clean, len, s0, mid, quiet);
+            for (size_t i = 0; i < len; i++)
+                limit_frame(l, clean + i * ch, out + (a + i) * ch, s0[i], mid[i]);
+        }
         a = b;
     }
     return MQ_OK;
@@ -493,9 +493,11 @@ int mq_limiter_flush(mq_limiter *l, float *out, size_t *n_out)
 {
     if (!l || !out || !n_out)
         return MQ_EINVAL;
-    static const float zero[LIM_CHANNELS_MAX];
-    for (size_t i = 0; i < l->d; i++)
-        limit_frame(l, zero, out + i * (size_t)l->channels, 0);
+    static const float zero[LIM_CHUNK * LIM_CHANNELS_MAX];
+    for (size_t done = 0; done < l->d; done += LIM_CHUNK) {
+        size_t k = l->d - done < LIM_CHUNK ? l->d - done : LIM_CHUNK;
+        mq_limiter_process(l, zero, out + done * (size_t)l->channels, k, NULL);
+    }
     *n_out = l->d;
     reset(l);
     return MQ_OK;
