@@ -27,6 +27,8 @@ void cli_print_diags(const mq_diags *d);
 int cli_status(int code);
 
 /* Everything a command that speaks needs, opened in order. */
+enum { CLI_AHEAD_ALL = 1, CLI_AHEAD_OVERLAP = 2 };
+
 typedef struct cli_env {
     mq_voiceset *voices;
     mq_reader *reader;
@@ -35,9 +37,11 @@ typedef struct cli_env {
     /* Set by the command line before cli_prepare: */
     int no_cache;           /* --no-cache: a private cache, removed afterwards */
     int jobs;               /* --jobs N: synthesis processes; 0 = one per core */
-    int ahead;              /* 1: synthesize every item up front, in parallel (render,
-                               check); 0: each item when the mix reaches it (play,
-                               which must start at once) */
+    int ahead;              /* CLI_AHEAD_ALL: synthesize every item up front, in
+                               parallel (check, bundle); CLI_AHEAD_OVERLAP: the same in
+                               the background while the mix runs (render); 0: play —
+                               this process speaks the first item at once, the rest
+                               in the background */
     /* Opened by cli_prepare: */
     mq_cache *cache;
     char private_cache[4096];   /* the --no-cache folder to remove, or "" */

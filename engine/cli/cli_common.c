@@ -265,8 +265,13 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         int jobs = e->jobs ? e->jobs : cores > 0 ? (int)cores : 1;
         int rc = MQ_OK;
-        if (e->ahead) {
+        if (e->ahead == CLI_AHEAD_ALL) {
             rc = mq_render_presynthesize(*r, jobs, &err);
+        } else if (e->ahead == CLI_AHEAD_OVERLAP) {
+            /* The mix takes each item as soon as its process has spoken it:
+             * mixing and metering the first items overlap the synthesis of
+             * the rest. */
+            rc = mq_render_presynthesize_background(*r, jobs, 0, &err);
         } else {
             /* play: this process speaks the first item at once, the rest are
              * synthesized in the background meanwhile (forked first: a fork

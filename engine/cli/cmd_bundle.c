@@ -293,7 +293,7 @@ int cmd_bundle(int argc, char **argv)
     const char *usage = "muqir bundle PROGRAM -o DIR [--format mp3|ogg|opus|wav] [--quiet]";
     const char *dir = NULL, *ext = "mp3";
     int quiet = 0, c;
-    cli_env e = { .ahead = 1 };
+    cli_env e = { .ahead = CLI_AHEAD_ALL };
     while ((c = getopt_long(argc, argv, "o:f:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': dir = optarg; break;

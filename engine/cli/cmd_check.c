@@ -45,7 +45,7 @@ int cmd_check(int argc, char **argv)
                                           { "no-cache", no_argument, NULL, 'N' },
                                           { "jobs", required_argument, NULL, 'j' }, { 0 } };
     int c;
-    cli_env e = { .ahead = 1 };
+    cli_env e = { .ahead = CLI_AHEAD_ALL };
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("usage: %s check PROGRAM [--no-cache] [--jobs N]\n", cli_prog);

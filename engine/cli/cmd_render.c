@@ -234,7 +234,7 @@ int cmd_render(int argc, char **argv)
     const char *usage = "muqir render PROGRAM -o OUT.wav|.flac|.ogg|.opus|.mp3 [--bits 16|24|float] "
                         "[--loudness -23|-24|-16|off] [--srt F] [--lrc F] [--cue F] [--timeline F.svg] "
                         "[--no-cache] [--jobs N] [--quiet]";
-    cli_env e = { .ahead = 1 };
+    cli_env e = { .ahead = CLI_AHEAD_OVERLAP };
     int st = parse_opts(argc, argv, &o, NULL, usage, &e);
     if (st >= 0)
         return st;
@@ -257,7 +257,7 @@ int cmd_say(int argc, char **argv)
     render_opts o = { .loudness = NAN };
     const char *voice = "announcer";
     const char *usage = "muqir say TEXT -o OUT.wav [--voice NAME] [--quiet]";
-    cli_env e = { .ahead = 1 };
+    cli_env e = { .ahead = CLI_AHEAD_ALL };
     int st = parse_opts(argc, argv, &o, &voice, usage, &e);
     if (st >= 0)
         return st;

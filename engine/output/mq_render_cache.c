@@ -290,38 +290,49 @@ static int run_children(mq_render *r, const size_t *todo, size_t n, int workers,
     return failed ? mq_error_set(err, MQ_ESYNTH, "a synthesis process failed") : MQ_OK;
 }
 
-int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
+/* The items the cache does not hold, in *TODO (malloc'd, *NTODO of them),
+ * marked fresh; the worker count is settled in the stats. An entry that
+ * exists but is damaged is found later and re-synthesized then. */
+static int collect_todo(mq_render *r, int workers, int skip_first, size_t **todo,
+                        size_t *ntodo, mq_error *err)
 {
-    if (!r->cache)
-        return mq_error_set(err, MQ_EINVAL, "synthesis processes need a cache");
-    /* The items the cache does not hold: an entry that exists but is damaged
-     * is found later and re-synthesized then. */
-    size_t *todo = malloc((r->n ? r->n : 1) * sizeof *todo), ntodo = 0;
-    if (!todo || (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))) {
-        free(todo);
+    *ntodo = 0;
+    *todo = malloc((r->n ? r->n : 1) * sizeof **todo);
+    if (!*todo || (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))) {
+        free(*todo);
+        *todo = NULL;
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
-    int skip = r->bg_skip_first;
     for (size_t i = 0; i < r->n; i++) {
         char key[MQ_HASH_HEX], path[8192];
         if (mq_render_key(r, i, key))
             continue;
-        if (skip) {
-            skip = 0; /* this process speaks its first item itself */
+        if (skip_first) {
+            skip_first = 0; /* this process speaks its first item itself */
             continue;
         }
         snprintf(path, sizeof path, "%s/%.2s/%s.mqs", mq_cache_dir(r->cache), key, key);
         if (access(path, R_OK))
-            todo[ntodo++] = i;
+            (*todo)[(*ntodo)++] = i;
     }
     if (workers < 1)
         workers = 1;
-    if (workers > (int)ntodo)
-        workers = ntodo ? (int)ntodo : 1;
+    if (workers > (int)*ntodo)
+        workers = *ntodo ? (int)*ntodo : 1;
     r->stats.workers = workers;
-    for (size_t k = 0; k < ntodo; k++)
-        r->fresh[todo[k]] = 1;
-    int rc = run_children(r, todo, ntodo, workers, err);
+    for (size_t k = 0; k < *ntodo; k++)
+        r->fresh[(*todo)[k]] = 1;
+    return MQ_OK;
+}
+
+int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
+{
+    if (!r->cache)
+        return mq_error_set(err, MQ_EINVAL, "synthesis processes need a cache");
+    size_t *todo, ntodo;
+    int rc = collect_todo(r, workers, 0, &todo, &ntodo, err);
+    if (rc == MQ_OK)
+        rc = run_children(r, todo, ntodo, r->stats.workers, err);
     free(todo);
     return rc;
 }
@@ -331,17 +342,29 @@ int mq_render_presynthesize_background(mq_render *r, int workers, int leave_firs
 {
     if (!r->cache)
         return mq_error_set(err, MQ_EINVAL, "synthesis processes need a cache");
+    /* Settled here, before the fork, so that this process knows which
+     * items this run synthesizes (its report counts them). */
+    size_t *todo, ntodo;
+    int rc = collect_todo(r, workers, leave_first, &todo, &ntodo, err);
+    if (rc != MQ_OK)
+        return rc;
+    if (!ntodo) {
+        free(todo);
+        return MQ_OK;
+    }
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        free(todo);
         return mq_error_set(err, MQ_ESYNTH, "cannot start a synthesis process: %s",
                             strerror(errno));
+    }
     if (pid == 0) {
         /* Its own process group: stopping the coordinator stops its workers. */
-        r->bg_skip_first = leave_first;
         setpgid(0, 0);
-        _exit(mq_render_presynthesize(r, workers, NULL) == MQ_OK ? 0 : 1);
+        _exit(run_children(r, todo, ntodo, r->stats.workers, NULL) == MQ_OK ? 0 : 1);
     }
+    free(todo);
     setpgid(pid, pid);
     r->coordinator = pid;
     return MQ_OK;

@@ -17,7 +17,6 @@ struct mq_render {
     unsigned char *fresh;   /* per item: synthesized by a worker in this run */
     int in_child;           /* this is a synthesis process */
     int coordinator;        /* pid of the background synthesis, or 0 */
-    int bg_skip_first;      /* the background leaves the first speech item alone */
     size_t speech_uses;     /* items env.speech has synthesized */
     mq_speech *own_speech;  /* a synthesizer of this process, for speech the
                                cache could not keep (see mq_render_cached_speech) */
