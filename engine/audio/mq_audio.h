@@ -27,7 +27,7 @@ void mq_buf_free(mq_buf *b);
 
 /*
  * Converts N mono samples at IN_RATE to OUT_RATE with soxr's high quality
- * (VHQ: 28-bit, passband to 91% of Nyquist) and appends them to OUT, copying
+ * (HQ: 20-bit, passband to 91% of Nyquist) and appends them to OUT, copying
  * the mono signal to every channel of OUT. MQ_OK, MQ_EINVAL (rates outside
  * 1000..384000 Hz), MQ_ENOMEM, MQ_EINTERNAL when soxr fails.
  */

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 /* Bumped whenever the engine's sound changes in a way the key cannot see. */
-#define MQ_SPEECH_FORMAT "muqir-speech-2"
+#define MQ_SPEECH_FORMAT "muqir-speech-3"
 
 void mq_render_set_cache(mq_render *r, mq_cache *cache) { r->cache = cache; }
 const mq_render_stats *mq_render_get_stats(const mq_render *r) { return &r->stats; }
