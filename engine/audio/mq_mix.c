@@ -37,6 +37,7 @@ struct mq_mix {
     size_t nducks, capducks;
     float *scratch;
     size_t scratch_frames;
+    mq_memos memos;
     /* While a speech item is being synthesized: where its sentences go. */
     struct { double t0; size_t item; mq_voice *v; } cur;
 };
@@ -79,36 +80,8 @@ static mq_voice *free_voice(mq_mix *m)
     return NULL;
 }
 
-/* BS.1770 loudness of the LEN frames the clip will play from its position. */
-static int clip_loudness(mq_mix *m, mq_clip *c, long long len, double *lufs, mq_error *err)
-{
-    mq_meter *meter;
-    int rc = mq_meter_create_integrated(m->env.rate, m->env.channels, &meter, err);
-    if (rc != MQ_OK)
-        return rc;
-    size_t block = 8192;
-    float *buf = malloc(block * (size_t)m->env.channels * sizeof *buf);
-    if (!buf) {
-        mq_meter_free(meter);
-        return mq_error_set(err, MQ_ENOMEM, "out of memory");
-    }
-    for (long long done = 0; done < len && rc == MQ_OK;) {
-        size_t want = len - done < (long long)block ? (size_t)(len - done) : block;
-        long got = mq_clip_read(c, buf, want, err);
-        if (got <= 0) {
-            rc = got < 0 ? (int)got : MQ_OK;
-            break;
-        }
-        rc = mq_meter_add(meter, buf, (size_t)got, err);
-        done += got;
-    }
-    *lufs = mq_meter_integrated(meter);
-    free(buf);
-    mq_meter_free(meter);
-    return rc;
-}
-
-/* Opens an audio file for item I, trimmed by START/LENGTH (NAN = whole). */
+/* Opens an audio file for item I, trimmed by START/LENGTH (NAN = whole): a
+ * looped one from the memo when its pass fits there, else streamed. */
 static int open_clip(mq_mix *m, size_t i, const char *path, double start, double length,
                      mq_voice *v, double *lufs, mq_error *err)
 {
@@ -122,11 +95,26 @@ static int open_clip(mq_mix *m, size_t i, const char *path, double start, double
     double len = isnan(length) ? dur - s : fmin(length, dur - s);
     v->clip_start = s;
     v->clip_len = frames(m, len);
+    v->decodes = &m->memos.decodes;
     *lufs = -INFINITY;
+    if (v->loop &&
+        (v->memo = mq_memo_get(&m->memos, v->clip, path, s, v->clip_len, m->env.balance))) {
+        mq_clip_free(v->clip);
+        v->clip = NULL;
+        /* Where streaming would find the file's end and shorten the pass. */
+        v->clip_len = v->memo->frames;
+        *lufs = v->memo->lufs;
+        return MQ_OK;
+    }
     if ((rc = mq_clip_seek(v->clip, s, err)) != MQ_OK)
         return rc;
-    if (m->env.balance && (rc = clip_loudness(m, v->clip, v->clip_len, lufs, err)) != MQ_OK)
-        return rc;
+    if (m->env.balance) {
+        m->memos.decodes++;
+        rc = mq_pass_loudness(m->env.rate, m->env.channels, v->clip, NULL, v->clip_len, lufs, err);
+        if (rc != MQ_OK)
+            return rc;
+    }
+    m->memos.decodes++;
     return mq_clip_seek(v->clip, s, err);
 }
 
@@ -303,6 +291,7 @@ int mq_mix_create(const mq_mix_env *env, mq_mix **out, mq_diags *diags, mq_error
     }
     m->env = *env;
     m->nitems = n;
+    m->memos.budget = MQ_MEMO_BUDGET;
     if (env->first > n || (env->count && env->first + env->count > n)) {
         mq_mix_free(m);
         return mq_error_set(err, MQ_EINVAL, "mixer: items %zu..%zu of %zu", env->first + 1,
@@ -373,6 +362,7 @@ void mq_mix_free(mq_mix *m)
     free(m->captexts);
     free(m->ducks);
     free(m->scratch);
+    mq_memos_free(&m->memos);
     free(m);
 }
 
@@ -432,3 +422,5 @@ size_t mq_mix_position(const mq_mix *m) { return (size_t)m->pos; }
 size_t mq_mix_current_item(const mq_mix *m) { return m->next > m->env.first ? m->next - 1 : m->env.first; }
 int mq_mix_rate(const mq_mix *m) { return m->env.rate; }
 int mq_mix_channels(const mq_mix *m) { return m->env.channels; }
+void mq_mix_set_memo_budget(mq_mix *m, size_t bytes) { m->memos.budget = bytes; }
+size_t mq_mix_file_decodes(const mq_mix *m) { return m->memos.decodes; }

@@ -19,7 +19,10 @@
  * target is applied afterwards, to the whole mix (mq_export).
  *
  * Memory does not grow with the program: audio files are streamed; a speech
- * item is held (mono) only while it sounds.
+ * item is held (mono) only while it sounds. The exception is bounded: a looped
+ * bed whose pass lasts at most a minute is decoded once and kept for the life
+ * of the mix (64 MB at most), so it is not decoded again on every loop and
+ * every item; it plays exactly the frames streaming would.
  */
 #ifndef MQ_MIX_H
 #define MQ_MIX_H

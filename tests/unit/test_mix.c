@@ -1,11 +1,16 @@
 /* test_mix.c — the timeline: placement, trims, fades and their shapes,
- * equal-power crossfades, pauses, and a bed ducked under speech by the
- * requested amount (measured with a Goertzel filter at the bed's frequency). */
+ * equal-power crossfades, pauses, a bed ducked under speech by the
+ * requested amount (measured with a Goertzel filter at the bed's frequency),
+ * looped beds played from memory exactly as streamed, and speech added at
+ * its exact gain. */
 #include "mq_test.h"
+#include "audio/mq_clip.h"
 #include "audio/mq_mix.h"
+#include "audio/mq_mix_int.h"
 #include "program/mq_program.h"
 
 #include <sndfile.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -193,6 +198,130 @@ static void test_duck(void)
     free(x);
 }
 
+/* Mixes P (stereo, level balance BALANCE) with a memo budget of BUDGET bytes
+ * (SIZE_MAX: the default); returns frames, *DECODES the passes decoded. */
+static size_t mix_stereo(mq_program *p, int balance, size_t budget, float **out,
+                         size_t *decodes)
+{
+    mq_mix_env env = { .program = p, .speak = fake_speak, .rate = RATE, .channels = 2,
+                       .balance = balance };
+    mq_mix *m = NULL;
+    mq_error err = { 0 };
+    *out = NULL;
+    if (mq_mix_create(&env, &m, NULL, &err) != MQ_OK) {
+        printf("FAIL: mixer: %s\n", err.msg);
+        return 0;
+    }
+    if (budget != SIZE_MAX)
+        mq_mix_set_memo_budget(m, budget);
+    size_t cap = 60 * RATE, n = 0;
+    *out = malloc(cap * 2 * sizeof **out);
+    long got;
+    /* An odd block size, so passes and duck steps fall across blocks. */
+    while ((got = mq_mix_read(m, *out + 2 * n, cap - n < 997 ? cap - n : 997, &err)) > 0)
+        n += (size_t)got;
+    if (got < 0)
+        printf("FAIL: mix: %s\n", err.msg);
+    *decodes = mq_mix_file_decodes(m);
+    mq_mix_free(m);
+    return n;
+}
+
+/* A 0.4 s stereo bed at 44.1 kHz (resampled to the mix's 48 kHz), two
+ * tones, so that each channel and each pass is told apart. */
+static void write_bed44(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    SF_INFO info = { .samplerate = 44100, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    size_t n = (size_t)(0.4 * 44100);
+    float *x = malloc(2 * n * sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        x[2 * i] = (float)(0.3 * sin(2 * M_PI * 330.0 * i / 44100));
+        x[2 * i + 1] = (float)(0.2 * sin(2 * M_PI * 517.0 * i / 44100) + 0.1 * i / n);
+    }
+    sf_writef_float(sf, x, (sf_count_t)n);
+    sf_close(sf);
+    free(x);
+}
+
+static void test_memo(void)
+{
+    write_bed44("bed44.wav");
+    mq_program *p = load("title: t\nitems:\n"
+                         "  - announce: 一。\n    bed: bed44.wav\n"
+                         "  - announce: 二。\n    bed: bed44.wav\n    duck: -9 dB\n"
+                         "    fade_out: 1s\n");
+    /* Level balance on: the memo's measured loudness sets the bed's gain. */
+    float *memo, *streamed;
+    size_t dm, ds;
+    size_t n = mix_stereo(p, 1, SIZE_MAX, &memo, &dm);
+    size_t n2 = mix_stereo(p, 1, 0, &streamed, &ds);
+    size_t want = 2 * (size_t)llround((MQ_BED_LEAD + 3 + MQ_BED_TAIL) * RATE);
+    CHECK_INT(n, want, "two beds under 3 s of speech each");
+    CHECK_INT(n2, n, "streamed, the same length");
+    CHECK(n && n == n2 && !memcmp(memo, streamed, n * 2 * sizeof *memo),
+          "a looped bed played from the memo gives exactly the streamed frames");
+    double sum = 0;
+    for (size_t i = RATE; i < (size_t)RATE * 2 && n > (size_t)RATE * 2; i++)
+        sum += fabsf(memo[i]);
+    CHECK(sum / RATE > 0.01, "and the bed sounds (not a silent match)");
+    /* 6.5 s of a 0.4 s bed: 17 passes an item, each decoded when streamed,
+     * plus a measurement; the memo decodes one for both items. */
+    CHECK_INT(dm, 1, "the memo decodes the bed once for both items");
+    CHECK_INT(ds, 2 * (1 + 17), "streaming decodes every pass and measures every item");
+    size_t d_small;
+    free(streamed);
+    n2 = mix_stereo(p, 1, 1000, &streamed, &d_small);
+    CHECK(d_small > 1 && n2 == n && !memcmp(memo, streamed, n * 2 * sizeof *memo),
+          "a pass over the memo's budget streams, with the same frames");
+    free(memo);
+    free(streamed);
+
+    /* Without balance the bed plays at its own level: between its fade-in
+     * (0.5 s) and the duck's ramp (1.05 s) every frame is the file's, decoded
+     * by mq_clip, pass after pass (0.4 s = 19200 frames at 48 kHz). */
+    n = mix_stereo(p, 0, SIZE_MAX, &memo, &dm);
+    mq_clip *c = NULL;
+    mq_error err = { 0 };
+    char path[256];
+    snprintf(path, sizeof path, "%s/bed44.wav", dir);
+    CHECK_INT(mq_clip_open(path, RATE, 2, &c, &err), MQ_OK, "the bed opens");
+    float ref[2 * 19200];
+    long got = c ? mq_clip_read(c, ref, 19200, &err) : 0;
+    CHECK_INT(got, 19200, "one pass is 19200 frames at 48 kHz");
+    size_t bad = 0;
+    for (size_t t = RATE / 2; t < RATE && got == 19200 && n > RATE; t++)
+        for (int ch = 0; ch < 2; ch++)
+            bad += memo[2 * t + (size_t)ch] != ref[2 * (t % 19200) + (size_t)ch];
+    CHECK_INT(bad, 0, "the looped bed is mq_clip's decode, sample for sample, across passes");
+    mq_clip_free(c);
+    free(memo);
+    mq_program_free(p);
+}
+
+/* Speech is mono, added to both channels at its gain: the product is exact in
+ * float, so every sample must be exactly gain * speech. */
+static void test_speech_gain(void)
+{
+    mq_program *p = load("title: t\nitems:\n  - announce: 一。\n    gain: -6 dB\n");
+    float *x;
+    size_t d;
+    size_t n = mix_stereo(p, 0, SIZE_MAX, &x, &d);
+    CHECK_INT(n, 3 * RATE, "the speech alone: 3 s");
+    float g = (float)pow(10.0, -6.0 / 20.0);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        float s = g * (float)(0.3 * sin(2 * M_PI * 1000.0 * i / RATE));
+        bad += x[2 * i] != s || x[2 * i + 1] != s;
+    }
+    CHECK_INT(bad, 0, "each channel is exactly gain * speech");
+    CHECK_INT(d, 0, "no audio file decoded");
+    free(x);
+    mq_program_free(p);
+}
+
 static void test_errors(void)
 {
     FILE *f = fopen("/tmp/mq_test_mix_notaudio.wav", "w");
@@ -223,6 +352,8 @@ int main(void)
     test_sequence_and_fades();
     test_crossfade();
     test_duck();
+    test_memo();
+    test_speech_gain();
     test_errors();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
