@@ -169,9 +169,13 @@ static int place_speech(mq_mix *m, size_t i, const mq_item *it, mq_voice *v, mq_
     int rc = m->env.speak(m->env.speak_ctx, i, &v->speech, add_caption, m, err);
     if (rc != MQ_OK)
         return rc;
-    double lufs = -INFINITY;
-    if (m->env.balance && v->speech.frames &&
-        (rc = mq_loudness_of(v->speech.data, v->speech.frames, m->env.rate, 1, &lufs, NULL, err)))
+    /* Measured once, when it was synthesized, if the source knows it. */
+    double lufs = m->env.loudness ? m->env.loudness(m->env.speak_ctx, i) : NAN;
+    if (!m->env.balance || !v->speech.frames)
+        lufs = -INFINITY;
+    else if (isnan(lufs) &&
+             (rc = mq_loudness_of(v->speech.data, v->speech.frames, m->env.rate, 1, &lufs, NULL,
+                                  err)))
         return rc;
     /* The mono voice goes to every output channel; BS.1770 sums the channels'
      * power, so in stereo it measures 3 dB louder than alone. */

@@ -48,10 +48,16 @@ typedef int (*mq_sentence_fn)(void *user, const char *text, size_t start, size_t
 typedef int (*mq_speak_fn)(void *ctx, size_t item, mq_buf *out, mq_sentence_fn on_sentence,
                            void *user, mq_error *err);
 
+/* Optional: the BS.1770 loudness (LUFS, mono) of the speech SPEAK last gave
+ * for item I, when the speech source already knows it (measured once, when
+ * synthesized); NAN when it does not, and the mixer measures. */
+typedef double (*mq_speech_loudness_fn)(void *ctx, size_t item);
+
 typedef struct mq_mix_env {
     const mq_program *program;
     mq_speak_fn speak;        /* renders speech items */
     void *speak_ctx;
+    mq_speech_loudness_fn loudness;   /* may be NULL */
     int rate;                 /* Hz */
     int channels;             /* 1 or 2 */
     int balance;              /* 1: level-balance items (the default); 0: as they are */

@@ -392,6 +392,7 @@ int cli_mix(cli_env *e, mq_render *r, mq_mix **mix)
 {
     const mq_output_opts *oo = mq_program_output(e->program);
     mq_mix_env env = { .program = e->program, .speak = mq_render_speech, .speak_ctx = r,
+                       .loudness = mq_render_speech_loudness,
                        .rate = oo->rate, .channels = oo->channels, .balance = 1,
                        .stop = &cli_stop };
     mq_diags *d = mq_diags_create();

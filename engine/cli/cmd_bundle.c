@@ -194,6 +194,7 @@ static int render_item(cli_env *e, mq_render *r, size_t i, const char *dir, bite
 {
     const mq_output_opts *oo = mq_program_output(e->program);
     mq_mix_env env = { .program = e->program, .speak = mq_render_speech, .speak_ctx = r,
+                       .loudness = mq_render_speech_loudness,
                        .rate = oo->rate, .channels = oo->channels, .balance = 1,
                        .stop = &cli_stop, .first = i, .count = 1 };
     mq_mix *mix = NULL;

@@ -59,6 +59,7 @@ int live_say(live_session *s, const char *text, mq_error *err)
     if (rc == MQ_OK) {
         mq_render_set_speech(r, s->env->speech);
         mq_mix_env me = { .program = prog, .speak = mq_render_speech, .speak_ctx = r,
+                          .loudness = mq_render_speech_loudness,
                           .rate = s->rate, .channels = s->channels, .balance = 1,
                           .stop = &cli_stop };
         rc = mq_cues_prepare(&me, NULL, NULL, &c, err);
@@ -357,6 +358,7 @@ int cmd_live(int argc, char **argv)
         s.rate = oo->rate;
         s.channels = oo->channels;
         mq_mix_env me = { .program = e.program, .speak = mq_render_speech, .speak_ctx = r,
+                          .loudness = mq_render_speech_loudness,
                           .rate = oo->rate, .channels = oo->channels, .balance = 1,
                           .stop = &cli_stop };
         prep_progress pp = { .program = e.program };

@@ -16,6 +16,7 @@ void mq_render_free(mq_render *r)
         mq_reading_free(r->readings[i]);
     free(r->readings);
     free(r->fresh);
+    free(r->lufs);
     mq_speech_free(r->own_speech);
     free(r);
 }
@@ -73,10 +74,15 @@ int mq_render_prepare(const mq_render_env *env, mq_render **out, mq_diags *diags
     *out = NULL;
     mq_render *r = calloc(1, sizeof *r);
     size_t n = mq_program_item_count(env->program);
-    if (!r || !(r->readings = calloc(n ? n : 1, sizeof *r->readings))) {
+    if (!r || !(r->readings = calloc(n ? n : 1, sizeof *r->readings)) ||
+        !(r->lufs = malloc((n ? n : 1) * sizeof *r->lufs))) {
+        if (r)
+            free(r->readings);
         free(r);
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
+    for (size_t i = 0; i < n; i++)
+        r->lufs[i] = NAN;
     r->env = *env;
     r->n = n;
     const char *file = mq_program_file(env->program);
@@ -120,6 +126,12 @@ int mq_render_prepare(const mq_render_env *env, mq_render **out, mq_diags *diags
 }
 
 void mq_render_set_speech(mq_render *r, mq_speech *sp) { r->env.speech = sp; }
+
+double mq_render_speech_loudness(void *ctx, size_t i)
+{
+    const mq_render *r = ctx;
+    return i < r->n ? r->lufs[i] : NAN;
+}
 
 const mq_reading *mq_render_reading(const mq_render *r, size_t i)
 {

@@ -56,6 +56,12 @@ void mq_render_free(mq_render *r);
 int mq_render_speech(void *r, size_t i, mq_buf *out, mq_sentence_cb on_sentence, void *user,
                      mq_error *err);
 
+/* The BS.1770 loudness (LUFS) of the speech mq_render_speech last gave for
+ * item I — of the voice alone, without the pause after it — measured once,
+ * when the item was synthesized, and kept with it in the cache; NAN before
+ * the item was spoken. Its signature is the mixer's mq_speech_loudness_fn. */
+double mq_render_speech_loudness(void *r, size_t i);
+
 /* Gives R the synthesizer it speaks with (it may be prepared without one, so
  * that input errors are reported before eSpeak NG starts). */
 void mq_render_set_speech(mq_render *r, mq_speech *sp);

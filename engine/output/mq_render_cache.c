@@ -3,6 +3,7 @@
  * synthesis in parallel worker processes; see mq_render.h.
  */
 #include "mq_render_int.h"
+#include "../audio/mq_loudness.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,7 +16,7 @@
 #include <unistd.h>
 
 /* Bumped whenever the engine's sound changes in a way the key cannot see. */
-#define MQ_SPEECH_FORMAT "muqir-speech-3"
+#define MQ_SPEECH_FORMAT "muqir-speech-4"
 
 void mq_render_set_cache(mq_render *r, mq_cache *cache) { r->cache = cache; }
 const mq_render_stats *mq_render_get_stats(const mq_render *r) { return &r->stats; }
@@ -132,9 +133,11 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
         return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
     mq_buf mono = { .channels = 1 };
     relay rl = { on_sentence, user };
+    double lufs = NAN;
     if (r->cache) {
         mq_error e = { 0 };
-        int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, relay_sentence, &rl, &e);
+        int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence, &rl,
+                               &e);
         if (hit == 1 && !r->in_child) {
             /* A worker's result is this run's synthesis, not an old entry. */
             if (r->fresh && r->fresh[i])
@@ -164,7 +167,8 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
         if (r->coordinator > 0) {
             await_background(r, key);
             mq_error e = { 0 };
-            if (mq_cache_get(r->cache, key, r->env.rate, &mono, relay_sentence, &rl, &e) == 1) {
+            if (mq_cache_get(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence, &rl,
+                             &e) == 1) {
                 r->stats.synthesized++;
                 goto copy;
             }
@@ -173,7 +177,8 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
         rc = mq_render_synthesize_one(r, i, err);
         if (rc == MQ_OK) {
             mq_error e = { 0 };
-            int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, relay_sentence, &rl, &e);
+            int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence,
+                                   &rl, &e);
             if (hit == 1) {
                 r->stats.synthesized++;
                 goto copy;
@@ -205,6 +210,10 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
     if (sp == r->env.speech)
         r->speech_uses++;
     int rc = synthesize(r, sp, i, &mono, &c, err);
+    /* Measured here, once: the entry keeps it, so no later render (nor the
+     * process that mixes) measures this voice again. */
+    if (rc == MQ_OK)
+        rc = mq_loudness_of(mono.data, mono.frames, r->env.rate, 1, &lufs, NULL, err);
     if (rc == MQ_OK) {
         r->stats.synthesized++;
         for (size_t k = 0; k < c.n && rc == MQ_OK; k++)
@@ -214,17 +223,34 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
          * entry never depends on what else a process had spoken. A cache that
          * cannot be written only costs time: the render goes on. */
         if (rc == MQ_OK && r->cache && canonical)
-            mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, c.s, c.n, NULL);
+            mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, lufs, c.s, c.n,
+                         NULL);
     }
     collect_free(&c);
     if (rc != MQ_OK) {
         mq_buf_free(&mono);
         return rc;
     }
-copy:;
+copy:
+    /* An entry without a measure (none is written so; kept for safety). */
+    if (isnan(lufs)) {
+        int mrc = mq_loudness_of(mono.data, mono.frames, r->env.rate, 1, &lufs, NULL, err);
+        if (mrc != MQ_OK) {
+            mq_buf_free(&mono);
+            return mrc;
+        }
+    }
+    r->lufs[i] = lufs;
     /* OUT may have any channel count and content: the voice goes to every
      * channel, after what is there. Sentence times are from OUT's start, so
      * they are correct only when OUT was empty — as the mixer calls it. */
+    if (out->channels == 1 && out->frames == 0) {
+        /* The mixer's case: hand over the buffer itself (for a long reading,
+         * copying it was a tenth of a cached render). */
+        mq_buf_free(out);
+        *out = mono;
+        return MQ_OK;
+    }
     size_t base = out->frames;
     if (mq_buf_reserve(out, mono.frames)) {
         mq_buf_free(&mono);

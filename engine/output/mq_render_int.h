@@ -18,6 +18,7 @@ struct mq_render {
     int in_child;           /* this is a synthesis process */
     int coordinator;        /* pid of the background synthesis, or 0 */
     size_t speech_uses;     /* items env.speech has synthesized */
+    double *lufs;           /* per item: the loudness of its speech, once spoken */
     mq_speech *own_speech;  /* a synthesizer of this process, for speech the
                                cache could not keep (see mq_render_cached_speech) */
 };

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define MAGIC "MQSC2\n\0\0"
+#define MAGIC "MQSC3\n\0\0"
 #define DEFAULT_MAX ((size_t)2 << 30)
 
 struct mq_cache {
@@ -26,8 +26,9 @@ typedef struct entry_head {
     char magic[8];
     uint32_t rate, nsent;
     uint64_t frames, payload_bytes;
-    uint32_t crc;               /* CRC-32 (zlib) of the payload */
+    uint32_t crc;               /* CRC-32 (zlib) of LUFS, then the payload */
     uint32_t pad;
+    double lufs;                /* the audio's BS.1770 loudness (NaN: not known) */
 } entry_head;
 
 char *mq_cache_default_dir(char *buf, size_t size)
@@ -111,8 +112,8 @@ static int read_all(int fd, void *buf, size_t n)
     return 0;
 }
 
-int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_sentence_fn fn,
-                 void *user, mq_error *err)
+int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs,
+                 mq_cache_sentence_fn fn, void *user, mq_error *err)
 {
     char path[PATH_MAX];
     entry_path(c, key, path, sizeof path);
@@ -142,7 +143,7 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_s
     if (read_all(fd, sent, sbytes) ||
         read_all(fd, out->data + base, h.frames * sizeof(float)))
         goto damaged;
-    uint32_t crc = checksum(0, sent, sbytes);
+    uint32_t crc = checksum(checksum(0, (const char *)&h.lufs, sizeof h.lufs), sent, sbytes);
     if (checksum(crc, (const char *)(out->data + base), h.frames * sizeof(float)) != h.crc)
         goto damaged;
     /* Checked: report the sentences, then keep the samples. */
@@ -166,6 +167,8 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_s
         off += len;
     }
     out->frames = base + h.frames;
+    if (lufs)
+        *lufs = h.lufs;
     close(fd);
     free(sent);
     /* Used now: least-recently-used trimming goes by modification time. */
@@ -182,7 +185,7 @@ damaged:
 }
 
 int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
-                 const mq_cache_sentence *s, size_t n, mq_error *err)
+                 double lufs, const mq_cache_sentence *s, size_t n, mq_error *err)
 {
     size_t sbytes = 0;
     for (size_t i = 0; i < n; i++)
@@ -207,7 +210,9 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
     h.nsent = (uint32_t)n;
     h.frames = frames;
     h.payload_bytes = sbytes + frames * sizeof(float);
-    h.crc = checksum(checksum(0, sent, sbytes), (const char *)mono, frames * sizeof(float));
+    h.lufs = lufs;
+    h.crc = checksum(checksum(checksum(0, (const char *)&h.lufs, sizeof h.lufs), sent, sbytes),
+                     (const char *)mono, frames * sizeof(float));
     char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX + 16];
     _Static_assert(sizeof ((mq_cache *)0)->dir + 80 < PATH_MAX, "cache paths fit");
     entry_path(c, key, path, sizeof path);

@@ -45,16 +45,19 @@ const char *mq_cache_dir(const mq_cache *c);
 
 /*
  * Looks KEY up. Returns 1 on a hit (the audio appended to OUT, which must be
- * mono, each sentence reported through FN), 0 on a miss, MQ_EINPUT when the
- * entry was damaged (it is removed; treat it as a miss), MQ_ENOMEM.
- * RATE must match the entry's; a different rate is a miss.
+ * mono, its stored loudness in *LUFS when LUFS is not NULL, each sentence
+ * reported through FN), 0 on a miss, MQ_EINPUT when the entry was damaged (it
+ * is removed; treat it as a miss), MQ_ENOMEM. RATE must match the entry's; a
+ * different rate is a miss.
  */
-int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, mq_cache_sentence_fn fn,
-                 void *user, mq_error *err);
+int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs,
+                 mq_cache_sentence_fn fn, void *user, mq_error *err);
 
-/* Stores FRAMES mono samples at RATE with N sentences under KEY. MQ_OK or MQ_EIO. */
+/* Stores FRAMES mono samples at RATE, their loudness LUFS (BS.1770, LUFS;
+ * -INFINITY for silence, NAN when not measured: the reader measures) and N
+ * sentences under KEY. MQ_OK or MQ_EIO. */
 int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
-                 const mq_cache_sentence *s, size_t n, mq_error *err);
+                 double lufs, const mq_cache_sentence *s, size_t n, mq_error *err);
 
 /* Removes the least recently used entries until the cache fits its bound.
  * MQ_OK or MQ_EIO. */

@@ -322,6 +322,43 @@ static void test_speech_gain(void)
     mq_program_free(p);
 }
 
+/* The speech source may know its voice's loudness (measured once, when
+ * synthesized): the mixer then balances by it instead of measuring. */
+static double known_lufs;
+static double fake_loudness(void *ctx, size_t item)
+{
+    (void)ctx, (void)item;
+    return known_lufs;
+}
+
+static void test_known_loudness(void)
+{
+    mq_program *p = load("title: t\nitems:\n  - announce: 一。\n");
+    for (int k = 0; k < 2; k++) {
+        known_lufs = k == 0 ? -40.0 : NAN;
+        mq_mix_env env = { .program = p, .speak = fake_speak, .loudness = fake_loudness,
+                           .rate = RATE, .channels = 1, .balance = 1 };
+        mq_mix *m = NULL;
+        mq_error err = { 0 };
+        mq_diags *d = mq_diags_create();
+        mq_mix_create(&env, &m, d, &err);
+        float buf[4096];
+        while (mq_mix_read(m, buf, 4096, &err) > 0)
+            ;
+        const mq_mix_item *it = mq_mix_item_info(m, 0);
+        if (k == 0) {
+            CHECK_NEAR(it->loudness, -40.0, 0, "the known loudness is used");
+            CHECK_NEAR(it->gain_db, MQ_SPEECH_LUFS + 40.0, 1e-9, "and the gain follows from it");
+        } else {
+            /* 0.3 peak 1 kHz mono sine: 20 log10(0.3) - 3.01 = -13.47 LUFS. */
+            CHECK_NEAR(it->loudness, -13.47, 0.05, "unknown (NaN): the mixer measures");
+        }
+        mq_mix_free(m);
+        mq_diags_free(d);
+    }
+    mq_program_free(p);
+}
+
 static void test_errors(void)
 {
     FILE *f = fopen("/tmp/mq_test_mix_notaudio.wav", "w");
@@ -354,6 +391,7 @@ int main(void)
     test_duck();
     test_memo();
     test_speech_gain();
+    test_known_loudness();
     test_errors();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

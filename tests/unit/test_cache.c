@@ -1,0 +1,107 @@
+/* test_cache.c — the render cache: entries read back as written (samples,
+ * sentences, loudness), misses, a damaged entry caught and removed whatever
+ * part is damaged, a rate mismatch, trimming oldest first. */
+#include "mq_test.h"
+#include "speech/mq_cache.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int n_seen;
+static int seen(void *user, const char *text, size_t start, size_t end)
+{
+    (void)user;
+    n_seen++;
+    return !(text && start < end);
+}
+
+static char *entry_file(const char *dir, const char *key)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%.2s/%s.mqs", dir, key, key);
+    return path;
+}
+
+static void poke(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+b");
+    fseek(f, at, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, at, SEEK_SET);
+    fputc(c ^ 0x40, f);
+    fclose(f);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/muqir-test-cache.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "temporary folder");
+    mq_cache *c;
+    mq_error err = { 0 };
+    CHECK_INT(mq_cache_open(dir, 0, &c, &err), MQ_OK, "cache opened");
+
+    float x[1000];
+    for (int i = 0; i < 1000; i++)
+        x[i] = (float)(i % 50) / 100.0f;
+    mq_cache_sentence s[2] = { { "第一句。", 0, 400 }, { "第二句。", 500, 1000 } };
+    const char *key = "ab12cd34";
+    CHECK_INT(mq_cache_put(c, key, 48000, x, 1000, -21.25, s, 2, &err), MQ_OK, "entry stored");
+
+    mq_buf b = { .channels = 1 };
+    double lufs = 0;
+    n_seen = 0;
+    CHECK_INT(mq_cache_get(c, key, 48000, &b, &lufs, seen, NULL, &err), 1, "entry found");
+    CHECK_INT((int)b.frames, 1000, "all its frames");
+    CHECK(b.frames == 1000 && memcmp(b.data, x, sizeof x) == 0, "the samples as stored");
+    CHECK_INT(n_seen, 2, "both sentences reported");
+    CHECK_NEAR(lufs, -21.25, 0, "the loudness as stored");
+    mq_buf_free(&b);
+
+    b = (mq_buf){ .channels = 1 };
+    CHECK_INT(mq_cache_get(c, "ffff0000", 48000, &b, NULL, NULL, NULL, &err), 0, "unknown key: miss");
+    CHECK_INT(mq_cache_get(c, key, 44100, &b, NULL, NULL, NULL, &err), 0, "other rate: miss");
+    CHECK_INT((int)b.frames, 0, "a miss adds nothing");
+
+    /* Damage in the loudness, in a sentence, in the samples: each caught. */
+    static const struct { long at; const char *what; } spots[] = {
+        { 42, "the loudness" }, { 70, "a sentence" }, { 2000, "the samples" } };
+    for (size_t k = 0; k < sizeof spots / sizeof *spots; k++) {
+        mq_cache_put(c, key, 48000, x, 1000, -21.25, s, 2, &err);
+        poke(entry_file(dir, key), spots[k].at);
+        char d[128];
+        snprintf(d, sizeof d, "damage in %s is caught", spots[k].what);
+        b = (mq_buf){ .channels = 1 };
+        CHECK_INT(mq_cache_get(c, key, 48000, &b, &lufs, NULL, NULL, &err), MQ_EINPUT, d);
+        snprintf(d, sizeof d, "and the entry damaged in %s is removed", spots[k].what);
+        CHECK(access(entry_file(dir, key), F_OK) != 0, d);
+        mq_buf_free(&b);
+    }
+
+    /* Trimming: a bound of two entries' size keeps the two used last. */
+    mq_cache_free(c);
+    struct stat st;
+    CHECK_INT(mq_cache_open(dir, 0, &c, &err), MQ_OK, "cache reopened");
+    const char *keys[3] = { "aa000001", "bb000002", "cc000003" };
+    for (int k = 0; k < 3; k++) {
+        mq_cache_put(c, keys[k], 48000, x, 1000, -20, s, 2, &err);
+        /* Distinct ages: trimming goes by modification time. */
+        struct timespec ts[2] = { { 1000000 + k, 0 }, { 1000000 + k, 0 } };
+        utimensat(AT_FDCWD, entry_file(dir, keys[k]), ts, 0);
+    }
+    stat(entry_file(dir, keys[0]), &st);
+    mq_cache_free(c);
+    CHECK_INT(mq_cache_open(dir, (size_t)st.st_size * 2 + 10, &c, &err), MQ_OK,
+              "cache opened with a small bound");
+    CHECK_INT(mq_cache_trim(c, &err), MQ_OK, "trimmed");
+    CHECK(access(entry_file(dir, keys[0]), F_OK) != 0, "the oldest entry is gone");
+    CHECK(access(entry_file(dir, keys[2]), F_OK) == 0, "the newest is kept");
+    mq_cache_free(c);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0, "cleaned up");
+    MQ_TEST_END();
+}
