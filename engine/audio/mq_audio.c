@@ -107,16 +107,31 @@ int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_bu
 
 float mq_abs_max(const float *x, size_t n)
 {
-    /* A finite float's magnitude orders like its bits without the sign;
-     * infinity and NaN have every exponent bit set, above any finite one. */
-    uint32_t m = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* A finite float's magnitude orders like its bits without the sign (as
+     * a non-negative int32); infinity and NaN have every exponent bit set,
+     * above any finite one. Eight independent lanes, so that the compiler
+     * vectorizes the loop (a single running maximum did not: 1.4 ns a
+     * sample, against 0.33). */
+    int32_t lane[8] = { 0 };
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint32_t u[8];
+        memcpy(u, x + i, sizeof u);
+        for (int k = 0; k < 8; k++) {
+            int32_t a = (int32_t)(u[k] & 0x7fffffffu);
+            lane[k] = a > lane[k] ? a : lane[k];
+        }
+    }
+    int32_t m = 0;
+    for (int k = 0; k < 8; k++)
+        m = lane[k] > m ? lane[k] : m;
+    for (; i < n; i++) {
         uint32_t u;
         memcpy(&u, &x[i], sizeof u);
-        u &= 0x7fffffffu;
-        m = u > m ? u : m;
+        int32_t a = (int32_t)(u & 0x7fffffffu);
+        m = a > m ? a : m;
     }
-    if (m >= 0x7f800000u)
+    if (m >= 0x7f800000)
         return NAN;
     float f;
     memcpy(&f, &m, sizeof f);

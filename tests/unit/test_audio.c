@@ -26,6 +26,26 @@ int main(void)
     CHECK_NEAR(b.data[2003], -0.25, 0, "right sample in place");
     mq_buf_free(&b);
 
+    /* mq_abs_max: every length (the vector body and its tail), sign, NaN. */
+    float v[37];
+    int ok = 1;
+    for (size_t len = 0; len <= 37; len++) {
+        for (size_t i = 0; i < len; i++)
+            v[i] = (float)((i * 7) % 11) / 16.0f - 0.3f;
+        float want = 0;
+        for (size_t i = 0; i < len; i++)
+            want = fabsf(v[i]) > want ? fabsf(v[i]) : want;
+        ok &= mq_abs_max(v, len) == want;
+    }
+    CHECK(ok, "mq_abs_max: the largest magnitude, at every length 0..37");
+    v[3] = -0.9f;
+    CHECK_NEAR(mq_abs_max(v, 37), 0.9, 1e-7, "a negative sample counts by its magnitude");
+    v[36] = NAN;
+    CHECK(isnan(mq_abs_max(v, 37)), "a NaN in the tail gives NaN");
+    v[36] = 0;
+    v[5] = -INFINITY;
+    CHECK(isnan(mq_abs_max(v, 37)), "an infinity in the body gives NaN");
+
     /* One second of 1 kHz at 22050 Hz (eSpeak NG's rate) to 48 kHz stereo. */
     size_t n = 22050;
     float *sine = malloc(n * sizeof *sine);
