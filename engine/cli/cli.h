@@ -97,6 +97,10 @@ void cli_device_opts(struct mq_device_opts *o, const char *name, int rate, int c
 int cli_term_raw(void);
 void cli_term_restore(void);
 
+/* `muqir play DIR` (cmd_play_bundle.c): plays a field bundle; PATH is one
+ * that mq_bundle_is_path accepts. Returns the exit status. */
+int cli_play_bundle(const char *path, const char *device, int quiet);
+
 int cmd_check(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_say(int argc, char **argv);

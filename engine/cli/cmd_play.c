@@ -1,5 +1,7 @@
-/* cmd_play.c — `muqir play PROGRAM` and `muqir devices`. */
+/* cmd_play.c — `muqir play PROGRAM` and `muqir devices`; `muqir play DIR`
+ * (a bundle) is in cmd_play_bundle.c. */
 #include "cli.h"
+#include "../live/mq_bundle.h"
 #include "../live/mq_player.h"
 
 #include <getopt.h>
@@ -188,21 +190,31 @@ int cmd_play(int argc, char **argv)
     static const struct option opts[] = {
         { "device", required_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' }, { 0 } };
-    const char *usage = "muqir play PROGRAM [--device NAME|INDEX] [--quiet]";
+    const char *usage = "muqir play PROGRAM|BUNDLE-DIR [--device NAME|INDEX] [--quiet]";
     const char *device = NULL;
     int quiet = 0, c;
     while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'd': device = optarg; break;
         case 'q': quiet = 1; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_OK;
+        case 'h':
+            printf("usage: %s\n"
+                   "PROGRAM: synthesized and mixed as it plays; space pauses, q stops.\n"
+                   "BUNDLE-DIR (what `muqir bundle` writes; or its manifest.json or\n"
+                   "playlist.m3u): its files in order, no synthesis. Keys: n next, p previous\n"
+                   "(or this item's start after 2 s), r replay, space pause, q stop; read from\n"
+                   "stdin when it is not a terminal.\n", usage);
+            return CLI_OK;
         default: fprintf(stderr, "usage: %s\n", usage); return CLI_USAGE;
         }
     }
     if (optind + 1 != argc) {
-        cli_error("play: expected one PROGRAM (usage: %s)", usage);
+        cli_error("play: expected one PROGRAM or bundle folder (usage: %s)", usage);
         return CLI_USAGE;
     }
+    /* A bundle plays without the speech side: no voices, lexicon or eSpeak NG. */
+    if (mq_bundle_is_path(argv[optind]))
+        return cli_play_bundle(argv[optind], device, quiet);
     cli_catch_signals();
     cli_env e = { 0 };
     mq_render *r = NULL;

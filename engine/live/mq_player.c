@@ -20,6 +20,10 @@ struct mq_player {
     pthread_t thread;
     int thread_up;
     atomic_int quit, ended, failed;
+    atomic_int hold, parked;      /* mq_player_flush: asked; the thread waits */
+    _Atomic uint64_t hold_frame;  /* ring frame of the next source frame, while parked */
+    int refill;                   /* after a flush: clear the ring's eof once frames come */
+    double poll_ms;
     _Atomic uint32_t peak_bits;   /* float bits of the last block's peak */
     mq_error src_err;             /* written by the thread before `failed` is set */
     size_t latency, skip;         /* limiter delay; frames still to drop */
@@ -66,11 +70,37 @@ static void queue(mq_player *p, const float *f, size_t n)
     atomic_store_explicit(&p->peak_bits, bits, memory_order_relaxed);
     mq_player_to_s16(f, p->pcm, n * ch);
     size_t done = 0;
-    while (done < n && !atomic_load(&p->quit)) {
+    /* A flush asked meanwhile drops the rest of the block: it is the old place. */
+    while (done < n && !atomic_load(&p->quit) && !atomic_load(&p->hold)) {
         done += mq_ring_write(p->ring, p->pcm + done * ch, n - done);
         if (done < n)
             sleep_ms(1);
     }
+    if (done && p->refill) {
+        mq_ring_set_eof(p->ring, 0);
+        p->refill = 0;
+    }
+}
+
+/* mq_player_flush, the thread's side: drop what is queued, reset the limiter,
+ * wait while the source is moved. */
+static void park(mq_player *p, uint64_t *frame)
+{
+    mq_ring_set_eof(p->ring, 1);   /* the gap before new frames is no underrun */
+    mq_ring_drop(p->ring);
+    if (p->lim) {
+        size_t n = 0;
+        mq_limiter_flush(p->lim, p->out, &n);
+        p->skip = p->latency;
+    }
+    *frame = mq_ring_written(p->ring);
+    atomic_store(&p->hold_frame, *frame);
+    atomic_store(&p->ended, 0);
+    p->refill = 1;
+    atomic_store(&p->parked, 1);
+    while (atomic_load(&p->hold) && !atomic_load(&p->quit))
+        sleep_ms(0.1);
+    atomic_store(&p->parked, 0);
 }
 
 static void *run(void *arg)
@@ -79,13 +109,17 @@ static void *run(void *arg)
     uint64_t frame = 0;
     mq_error err = { 0 };
     while (!atomic_load(&p->quit)) {
+        if (atomic_load(&p->hold)) {
+            park(p, &frame);
+            continue;
+        }
         if (atomic_load(&p->ended)) {
             sleep_ms(5);
             continue;
         }
         size_t queued = mq_ring_readable(p->ring);
         if (queued + p->o.block > p->o.ahead || mq_ring_writable(p->ring) < p->o.block) {
-            sleep_ms(1);
+            sleep_ms(p->poll_ms);
             continue;
         }
         long got = p->source(p->user, p->in, p->o.block, frame, &err);
@@ -95,13 +129,20 @@ static void *run(void *arg)
         }
         if (got <= 0) {
             size_t n = 0;
-            mq_limiter_flush(p->lim, p->out, &n);
-            queue(p, p->out, n);
+            if (p->lim) {
+                mq_limiter_flush(p->lim, p->out, &n);
+                queue(p, p->out, n);
+            }
             mq_ring_set_eof(p->ring, 1);
+            p->refill = 0;
             atomic_store(&p->ended, 1);
             continue;
         }
         frame += (uint64_t)got;
+        if (!p->lim) {
+            queue(p, p->in, (size_t)got);
+            continue;
+        }
         mq_limiter_process(p->lim, p->in, p->out, (size_t)got, NULL);
         queue(p, p->out, (size_t)got);
     }
@@ -112,7 +153,8 @@ int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user
                      mq_player **out, mq_error *err)
 {
     if (!out || !opts || !source || !opts->block || opts->block > opts->ahead ||
-        opts->device.channels < 1 || opts->device.channels > 8)
+        opts->device.channels < 1 || opts->device.channels > 8 ||
+        !(opts->poll_ms >= 0 && opts->poll_ms <= 500))
         return mq_error_set(err, MQ_EINVAL, "player: bad arguments");
     *out = NULL;
     mq_player *p = calloc(1, sizeof *p);
@@ -121,9 +163,10 @@ int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user
     p->o = *opts;
     p->source = source;
     p->user = user;
+    p->poll_ms = opts->poll_ms > 0 ? opts->poll_ms : 1;
     size_t ch = (size_t)opts->device.channels;
     int rc = mq_ring_create(opts->ahead + opts->block, opts->device.channels, &p->ring, err);
-    if (rc == MQ_OK)
+    if (rc == MQ_OK && !opts->no_limiter)
         rc = mq_limiter_create(opts->device.rate, opts->device.channels, opts->ceiling_dbtp,
                                &p->lim, err);
     if (rc == MQ_OK) {
@@ -195,6 +238,29 @@ int mq_player_ended(const mq_player *p)
 int mq_player_done(const mq_player *p)
 {
     return mq_player_ended(p) && mq_ring_readable(p->ring) == 0;
+}
+
+void mq_player_flush(mq_player *p, void (*seek)(void *user, uint64_t frame), void *user)
+{
+    atomic_store(&p->hold, 1);
+    while (!atomic_load(&p->parked))
+        sleep_ms(0.1);
+    if (seek)
+        seek(user, atomic_load(&p->hold_frame));
+    atomic_store(&p->hold, 0);
+    /* Wait until the thread has gone on, so that a second flush parks it anew. */
+    while (atomic_load(&p->parked))
+        sleep_ms(0.1);
+}
+
+uint64_t mq_player_position(const mq_player *p)
+{
+    return mq_ring_read_count(p->ring);
+}
+
+mq_ring *mq_player_ring(mq_player *p)
+{
+    return p->ring;
 }
 
 void mq_player_pause(mq_player *p, int paused)

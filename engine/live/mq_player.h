@@ -13,8 +13,14 @@
  *
  * The thread keeps at most `ahead` frames queued: a deep queue rides out a
  * slow synthesis (play), a shallow one keeps GO quick (live). It polls every
- * millisecond when the queue is full; it may block, allocate and read files
- * (it is not the real-time callback).
+ * millisecond when the queue is full (every `poll_ms` if set); it may block,
+ * allocate and read files (it is not the real-time callback).
+ *
+ * A source that is already limited (a bundle's files, loudness-normalized
+ * and true-peak limited when they were made) can skip the limiter
+ * (`no_limiter`): its frames are converted to 16 bits the same way and
+ * queued as they come, with no delay. mq_player_flush drops what is queued
+ * and lets the source be moved (a player skipping to another item).
  */
 #ifndef MQ_PLAYER_H
 #define MQ_PLAYER_H
@@ -34,6 +40,10 @@ typedef struct mq_player_opts {
     double ceiling_dbtp;      /* limiter ceiling, e.g. -1 */
     size_t ahead;             /* frames kept queued at most */
     size_t block;             /* frames per source call (<= ahead) */
+    int no_limiter;           /* 1: no limiter (ceiling_dbtp unused), no delay */
+    double poll_ms;           /* the thread's sleep when the queue is full, 0..500;
+                                 0: 1 ms. Longer wakes the CPU less often (a deep
+                                 queue of decoded files needs no millisecond polls) */
 } mq_player_opts;
 
 typedef struct mq_player mq_player;
@@ -60,6 +70,24 @@ size_t mq_player_queued(const mq_player *p);
 int mq_player_ended(const mq_player *p);
 /* 1 once the source has ended and every frame was handed to the device. */
 int mq_player_done(const mq_player *p);
+
+/*
+ * Drops every frame queued and not yet handed to the device, and parks the
+ * thread; then calls SEEK(USER, FRAME) on the calling thread while the
+ * source is not in use, so that it can be moved: FRAME is the ring frame its
+ * next frame will be (mq_player_position's clock); then the thread goes on.
+ * A source that had ended may go on again; a limiter starts afresh. The
+ * device plays silence (not counted as an underrun) until the new frames
+ * come. For one control thread; never from the source. SEEK may be NULL.
+ */
+void mq_player_flush(mq_player *p, void (*seek)(void *user, uint64_t frame), void *user);
+
+/* The ring frame the device takes next (frames skipped by a flush counted):
+ * with no limiter, or after its delay, source frame K is ring frame K. */
+uint64_t mq_player_position(const mq_player *p);
+
+/* The ring the device reads (tests read it in place of a device). */
+mq_ring *mq_player_ring(mq_player *p);
 
 void mq_player_pause(mq_player *p, int paused);
 unsigned long mq_player_underruns(const mq_player *p);

@@ -9,6 +9,9 @@ struct mq_ring {
     /* Each position on its own cache line: the two threads write different
      * ones, and sharing a line would make every store a cross-core miss. */
     _Alignas(64) _Atomic uint64_t head;   /* frames written (producer owns) */
+    _Atomic uint64_t drop;                /* frames before this are dropped (producer
+                                             owns; on head's line, which the consumer
+                                             reads anyway) */
     _Alignas(64) _Atomic uint64_t tail;   /* frames read (consumer owns) */
     _Alignas(64) size_t cap, mask;
     int channels;
@@ -38,6 +41,7 @@ int mq_ring_create(size_t min_frames, int channels, mq_ring **out, mq_error *err
     r->mask = cap - 1;
     r->channels = channels;
     atomic_init(&r->head, 0);
+    atomic_init(&r->drop, 0);
     atomic_init(&r->tail, 0);
     atomic_init(&r->eof, 0);
     *out = r;
@@ -64,10 +68,19 @@ size_t mq_ring_writable(const mq_ring *r)
     return r->cap - (size_t)(h - t);
 }
 
+/* The consumer's next frame: its tail, or the drop point when that is later.
+ * The drop point is loaded before the head (acquire), so head >= drop. */
+static uint64_t next_frame(mq_ring *r, uint64_t *head)
+{
+    uint64_t d = atomic_load_explicit(&r->drop, memory_order_acquire);
+    *head = atomic_load_explicit(&r->head, memory_order_acquire);
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    return d > t ? d : t;
+}
+
 size_t mq_ring_readable(const mq_ring *r)
 {
-    uint64_t h = atomic_load_explicit(&((mq_ring *)r)->head, memory_order_acquire);
-    uint64_t t = atomic_load_explicit(&((mq_ring *)r)->tail, memory_order_relaxed);
+    uint64_t h, t = next_frame((mq_ring *)r, &h);
     return (size_t)(h - t);
 }
 
@@ -102,8 +115,7 @@ size_t mq_ring_write(mq_ring *r, const int16_t *src, size_t n)
 
 size_t mq_ring_read(mq_ring *r, int16_t *dst, size_t n)
 {
-    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+    uint64_t h, t = next_frame(r, &h);
     size_t have = (size_t)(h - t);
     if (n > have)
         n = have;
@@ -133,8 +145,15 @@ int mq_ring_eof(const mq_ring *r)
     return atomic_load_explicit(&((mq_ring *)r)->eof, memory_order_acquire);
 }
 
+void mq_ring_drop(mq_ring *r)
+{
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    atomic_store_explicit(&r->drop, h, memory_order_release);
+}
+
 void mq_ring_reset(mq_ring *r, uint64_t frame)
 {
     atomic_store(&r->head, frame);
+    atomic_store(&r->drop, frame);
     atomic_store(&r->tail, frame);
 }

@@ -48,9 +48,18 @@ size_t mq_ring_read(mq_ring *r, int16_t *dst, size_t n);
 /* Frames the consumer may read now. */
 size_t mq_ring_readable(const mq_ring *r);
 
-/* Frames written and read since creation (or the last reset). */
+/* Frames written and read since creation (or the last reset); frames
+ * skipped after mq_ring_drop count as read once the consumer has skipped them. */
 uint64_t mq_ring_written(const mq_ring *r);
 uint64_t mq_ring_read_count(const mq_ring *r);
+
+/* Producer side: drops every frame written so far that the consumer has not
+ * read (a player skipping to another item). The consumer skips them on its
+ * next read, so the next frame it reads is the next one written; readable
+ * is 0 at once. Lock-free like the rest: the consumer may be copying the
+ * oldest of those frames at this moment, so their slots are free for writing
+ * (mq_ring_writable) only after its next read. */
+void mq_ring_drop(mq_ring *r);
 
 /* The producer's "no more frames are coming" (set) or "more are coming
  * again" (cleared); a dry ring is an underrun only while it is clear. */

@@ -1,6 +1,8 @@
 /* test_ring.c — the lock-free SPSC ring: sizes, wrap-around, and a producer
  * and a consumer thread passing millions of numbered frames in chunks of
- * varying sizes with no frame lost, duplicated or reordered. */
+ * varying sizes with no frame lost, duplicated or reordered; then the same
+ * with the producer dropping what is queued now and then (a player skipping):
+ * the consumer only ever jumps forward, and exactly to a drop point. */
 #include "mq_test.h"
 #include "live/mq_ring.h"
 
@@ -37,6 +39,126 @@ static void *producer(void *arg)
         k += (uint32_t)n;
     }
     return NULL;
+}
+
+/* ---- drops ---- */
+
+#define DFRAMES 2000000u
+#define MAX_DROPS 20000
+static uint64_t drops[MAX_DROPS];
+static size_t n_drops;
+
+/* Like producer(), but drops what is queued after about one chunk in 40. */
+static void *dropper(void *arg)
+{
+    (void)arg;
+    int16_t buf[2 * 500];
+    uint32_t k = 0, seed = 3;
+    while (k < DFRAMES) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 1 + (seed >> 16) % 500;
+        if (n > DFRAMES - k)
+            n = DFRAMES - k;
+        for (size_t i = 0; i < n; i++) {
+            buf[2 * i] = (int16_t)(uint16_t)((k + i) & 0xffff);
+            buf[2 * i + 1] = (int16_t)(uint16_t)((k + i) >> 16);
+        }
+        size_t done = 0;
+        while (done < n) {
+            size_t w = mq_ring_write(ring, buf + 2 * done, n - done);
+            done += w;
+            if (!w)
+                sched_yield();
+        }
+        k += (uint32_t)n;
+        if ((seed >> 8) % 40 == 0 && k < DFRAMES && n_drops < MAX_DROPS) {
+            mq_ring_drop(ring);
+            drops[n_drops++] = k;
+        }
+    }
+    return NULL;
+}
+
+static int is_drop(uint64_t k)
+{
+    for (size_t i = 0; i < n_drops; i++)
+        if (drops[i] == k)
+            return 1;
+    return 0;
+}
+
+static void test_drop(void)
+{
+    mq_error err = { 0 };
+    mq_ring *r;
+    CHECK_INT(mq_ring_create(64, 1, &r, &err), MQ_OK, "a ring for drops");
+    int16_t in[64], out[64];
+    for (int i = 0; i < 64; i++)
+        in[i] = (int16_t)(i + 1);
+    mq_ring_drop(r);
+    CHECK_INT(mq_ring_readable(r), 0, "dropping an empty ring is harmless");
+    CHECK_INT(mq_ring_write(r, in, 50), 50, "50 frames written");
+    CHECK_INT(mq_ring_read(r, out, 10), 10, "10 read");
+    mq_ring_drop(r);
+    CHECK_INT(mq_ring_readable(r), 0, "after a drop nothing is readable");
+    CHECK_INT(mq_ring_writable(r), 64 - 40, "the dropped slots are not free before the reader skips them");
+    CHECK_INT(mq_ring_read(r, out, 10), 0, "the reader gets none of the dropped frames");
+    CHECK_INT(mq_ring_read_count(r), 50, "the reader has skipped to the drop point");
+    CHECK_INT(mq_ring_writable(r), 64, "and the slots are free again");
+    CHECK_INT(mq_ring_write(r, in + 60, 4), 4, "4 frames written after the drop");
+    CHECK_INT(mq_ring_read(r, out, 10), 4, "exactly those are read");
+    CHECK_INT(out[0], 61, "starting with the first written after the drop");
+    CHECK_INT(out[3], 64, "to the last");
+    /* A drop while the reader has not caught up, then more frames: only the
+     * new ones are read, even if the reader comes only later. */
+    CHECK_INT(mq_ring_write(r, in, 30), 30, "30 more");
+    mq_ring_drop(r);
+    CHECK_INT(mq_ring_write(r, in + 30, 5), 5, "5 after a second drop");
+    CHECK_INT(mq_ring_readable(r), 5, "only the 5 are readable");
+    CHECK_INT(mq_ring_read(r, out, 64), 5, "and read");
+    CHECK_INT(out[0], 31, "the first after the drop comes first");
+    CHECK_INT(mq_ring_written(r), 89, "every frame written is counted");
+    CHECK_INT(mq_ring_read_count(r), 89, "read and skipped frames together make them all");
+    mq_ring_reset(r, 1000);
+    CHECK_INT(mq_ring_write(r, in, 3), 3, "after a reset");
+    CHECK_INT(mq_ring_read(r, out, 64), 3, "the reset does not drop new frames");
+    mq_ring_free(r);
+
+    CHECK_INT(mq_ring_create(2048, 2, &ring, &err), MQ_OK, "a ring for two threads and drops");
+    pthread_t th;
+    pthread_create(&th, NULL, dropper, NULL);
+    static int16_t buf[2 * 900];
+    uint64_t next = 0, last = 0;
+    uint32_t seed = 11, bad = 0, gaps = 0;
+    static uint64_t gap_at[MAX_DROPS + 1];
+    while (last + 1 < DFRAMES) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = 1 + (seed >> 16) % 900;
+        size_t got = mq_ring_read(ring, buf, n);
+        if (!got)
+            sched_yield();
+        for (size_t i = 0; i < got; i++) {
+            uint64_t v = (uint32_t)(uint16_t)buf[2 * i] | (uint32_t)(uint16_t)buf[2 * i + 1] << 16;
+            if (v < next && bad++ < 5)
+                printf("frame %llu read after %llu\n", (unsigned long long)v,
+                       (unsigned long long)next - 1);
+            if (v > next && gaps < MAX_DROPS + 1)
+                gap_at[gaps++] = v;
+            next = v + 1;
+            last = v;
+        }
+    }
+    pthread_join(th, NULL);
+    CHECK_INT(bad, 0, "with drops: no frame is read twice or out of order");
+    size_t stray = 0;
+    for (size_t i = 0; i < gaps; i++)
+        if (!is_drop(gap_at[i]) && stray++ < 5)
+            printf("the reader jumped to %llu, not a drop point\n", (unsigned long long)gap_at[i]);
+    CHECK_INT(stray, 0, "the reader only jumps to a drop point: nothing written after a drop is lost");
+    CHECK(n_drops > 100, "the producer dropped often");
+    CHECK(gaps > 10, "and the reader skipped dropped frames");
+    printf("(%zu drops, %u skips)\n", n_drops, (unsigned)gaps);
+    mq_ring_free(ring);
 }
 
 int main(void)
@@ -89,5 +211,6 @@ int main(void)
     CHECK_INT(mq_ring_written(ring), FRAMES, "every frame was written once");
     printf("(the reader found the ring empty %u times)\n", (unsigned)empty);
     mq_ring_free(ring);
+    test_drop();
     MQ_TEST_END();
 }

@@ -1,0 +1,179 @@
+/* test_player.c — the player's thread without a device (the test reads the
+ * ring in the device's place): with no limiter the ring holds the source's
+ * frames converted to 16 bits and nothing else, from the first frame; the
+ * default (limited) path still hands quiet audio through unchanged once its
+ * delay is dropped; mq_player_flush drops what is queued, lets the source be
+ * moved while the thread is parked, and starts an ended source again. */
+#include "mq_test.h"
+#include "live/mq_player.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* A source of numbered frames: channel 0 carries the frame's number within
+ * the current run (mod 20000), channel 1 the run's id, both as k / 32768,
+ * which 16 bits hold exactly. It ends after `len` frames. */
+typedef struct counter {
+    long run, pos, len;
+    uint64_t seek_frame;   /* FRAME given to the last seek */
+    uint64_t first_frame;  /* FRAME of the first read of the current run */
+    int seen;              /* the current run has been read from */
+    mq_player *player;
+    long queued_at_seek;   /* frames queued when the seek was called */
+} counter;
+
+static long count_source(void *user, float *out, size_t n, uint64_t frame, mq_error *err)
+{
+    (void)err;
+    counter *c = user;
+    if (!c->seen) {
+        c->first_frame = frame;
+        c->seen = 1;
+    }
+    size_t k = 0;
+    for (; k < n && c->pos < c->len; k++, c->pos++) {
+        out[2 * k] = (float)(c->pos % 20000) / 32768.0f;
+        out[2 * k + 1] = (float)c->run / 32768.0f;
+    }
+    return (long)k;
+}
+
+static void seek(void *user, uint64_t frame)
+{
+    counter *c = user;
+    c->run++;
+    c->pos = 0;
+    c->seen = 0;
+    c->seek_frame = frame;
+    c->queued_at_seek = c->player ? (long)mq_player_queued(c->player) : -1;
+}
+
+static void nap(void)
+{
+    struct timespec ts = { 0, 1000000 };
+    nanosleep(&ts, NULL);
+}
+
+/* Reads up to N frames from the player's ring into BUF, waiting (at most
+ * 20 s: a loaded machine) until N have come or the player is done. */
+static size_t take(mq_player *p, int16_t *buf, size_t n)
+{
+    size_t got = 0;
+    for (int tries = 0; got < n && tries < 20000; tries++) {
+        got += mq_ring_read(mq_player_ring(p), buf + 2 * got, n - got);
+        if (got < n) {
+            if (mq_player_done(p))
+                break;
+            nap();
+        }
+    }
+    return got;
+}
+
+static mq_player_opts opts(int no_limiter)
+{
+    mq_player_opts o = { .ceiling_dbtp = -1, .ahead = 4096, .block = 512,
+                         .no_limiter = no_limiter, .poll_ms = no_limiter ? 20 : 0 };
+    o.device.rate = 48000;
+    o.device.channels = 2;
+    return o;
+}
+
+static void test_straight(int no_limiter)
+{
+    counter c = { .run = 1, .len = 30000 };
+    mq_player *p;
+    mq_error err = { 0 };
+    mq_player_opts o = opts(no_limiter);
+    CHECK_INT(mq_player_create(&o, count_source, &c, &p, &err), MQ_OK, "a player is made");
+    static int16_t buf[2 * 40000];
+    size_t got = take(p, buf, 40000);
+    CHECK_INT(got, 30000, no_limiter ? "no limiter: every frame of the source comes, no more"
+                                     : "limiter: every frame of the source comes, no more");
+    size_t bad = 0;
+    for (size_t k = 0; k < got; k++) {
+        float want[2] = { (float)(k % 20000) / 32768.0f, 1.0f / 32768.0f };
+        int16_t w[2];
+        mq_player_to_s16(want, w, 2);
+        if ((buf[2 * k] != w[0] || buf[2 * k + 1] != w[1]) && bad++ < 3)
+            printf("frame %zu: %d %d, want %d %d\n", k, buf[2 * k], buf[2 * k + 1], w[0], w[1]);
+    }
+    CHECK_INT(bad, 0, no_limiter ? "no limiter: ring frame K is source frame K in 16 bits"
+                                 : "limiter: quiet audio passes unchanged, its delay dropped");
+    CHECK(mq_player_done(p), "the player is done");
+    CHECK_INT(mq_player_position(p), 30000, "the position is the frames taken");
+    mq_player_free(p);
+}
+
+static void test_flush(void)
+{
+    counter c = { .run = 1, .len = 1000000 };
+    mq_player *p;
+    mq_error err = { 0 };
+    mq_player_opts o = opts(1);
+    CHECK_INT(mq_player_create(&o, count_source, &c, &p, &err), MQ_OK, "a player for flushes");
+    static int16_t buf[2 * 8192];
+    CHECK_INT(take(p, buf, 1000), 1000, "1000 frames of the first run");
+    /* Let the queue fill up to `ahead`, then flush it. */
+    for (int i = 0; i < 5000 && mq_player_queued(p) + o.block <= o.ahead; i++)
+        nap();
+    CHECK(mq_player_queued(p) > 2000, "the queue has filled");
+    c.player = p;
+    mq_player_flush(p, seek, &c);
+    CHECK_INT(c.queued_at_seek, 0, "a flush has emptied the queue when the seek is called");
+    CHECK_INT(c.run, 2, "the seek was called once, while the thread was parked");
+    CHECK(c.seek_frame >= 1000 + 2000, "the seek is told the ring frame after what was queued");
+    CHECK_INT(take(p, buf, 3000), 3000, "frames come again after the flush");
+    CHECK_INT(buf[1], 2, "the first frame read after a flush is the new run's");
+    CHECK_INT(buf[0], 0, "from its first frame");
+    CHECK_INT(buf[2 * 2999], 2999, "and on without a gap");
+    CHECK_INT(c.first_frame, c.seek_frame, "the source's frame numbers go on from the seek's");
+    CHECK_INT(mq_player_position(p), c.seek_frame + 3000,
+              "the position counts the dropped frames, so frame = source frame");
+    /* Two flushes in a row, the second before anything was read. */
+    mq_player_flush(p, seek, &c);
+    mq_player_flush(p, seek, &c);
+    CHECK_INT(take(p, buf, 10), 10, "after two flushes in a row");
+    CHECK_INT(buf[1], 4, "only the last run's frames come");
+    CHECK_INT(buf[0], 0, "from its start");
+    /* A source that has ended goes on after a flush. */
+    c.len = 100;
+    mq_player_flush(p, seek, &c);
+    CHECK_INT(take(p, buf, 1000), 100, "a short run ends");
+    CHECK(mq_player_done(p), "the player is done");
+    c.len = 50;
+    mq_player_flush(p, seek, &c);
+    CHECK(!mq_player_done(p), "a flush after the end lets it go on");
+    CHECK_INT(take(p, buf, 1000), 50, "the run after the end plays");
+    CHECK_INT(buf[1], 6, "it is the new run");
+    CHECK(mq_player_done(p), "and ends again");
+    mq_player_free(p);
+
+    /* The limited path flushes too: the limiter starts afresh, its delay dropped again. */
+    counter d = { .run = 1, .len = 1000000 };
+    o = opts(0);
+    CHECK_INT(mq_player_create(&o, count_source, &d, &p, &err), MQ_OK, "a limited player");
+    CHECK_INT(take(p, buf, 500), 500, "frames through the limiter");
+    mq_player_flush(p, seek, &d);
+    CHECK_INT(take(p, buf, 500), 500, "and after a flush");
+    CHECK_INT(buf[1], 2, "the new run's first frame comes first: nothing of the old run held back");
+    CHECK_INT(buf[0], 0, "with no delay");
+    CHECK_INT(buf[2 * 499], 499, "and none later");
+    mq_player_free(p);
+}
+
+int main(void)
+{
+    mq_error err = { 0 };
+    mq_player *p;
+    mq_player_opts o = opts(1);
+    o.poll_ms = 501;
+    counter c = { .len = 1 };
+    CHECK_INT(mq_player_create(&o, count_source, &c, &p, &err), MQ_EINVAL,
+              "a poll of more than half a second is refused");
+    test_straight(1);
+    test_straight(0);
+    test_flush();
+    MQ_TEST_END();
+}
