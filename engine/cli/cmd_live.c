@@ -156,8 +156,9 @@ static void print_status(live_session *s)
         printf("\"latency_ms\":%.1f,", st.last_latency_ms);
     else
         printf("\"latency_ms\":null,");
-    printf("\"device_latency_ms\":%.1f,\"device_ok\":%s,\"device\":", st.device_latency_ms,
-           st.device_ok ? "true" : "false");
+    printf("\"device_latency_ms\":%.1f,\"device_ok\":%s,\"realtime\":%s,\"device\":",
+           st.device_latency_ms, st.device_ok ? "true" : "false",
+           st.realtime ? "true" : "false");
     json_str(st.device);
     printf("}\n");
 }

@@ -16,7 +16,12 @@ struct mq_cues {
     int rate, channels;
     void *map;
     size_t map_len;
+    int locked;        /* the map is locked in memory (mlock) */
 };
+
+/* Cues up to this size are locked in memory (about 23 minutes of 48 kHz
+ * stereo float); a longer show's are only populated. */
+#define MQ_CUES_LOCK_MAX ((size_t)512 << 20)
 
 /* A label a performer recognizes: the name, else "announce 各位乡亲，晚上好" (at
  * most about 20 characters of text, cut on a UTF-8 boundary). */
@@ -115,12 +120,20 @@ int mq_cues_prepare(const mq_mix_env *base, mq_cues_progress_fn progress, void *
         rc = mq_error_set(err, MQ_EIO, "writing the prepared cues failed: %s", strerror(errno));
     c->map_len = at * (size_t)base->channels * sizeof(float);
     if (rc == MQ_OK && c->map_len) {
-        c->map = mmap(NULL, c->map_len, PROT_READ, MAP_SHARED, fileno(f), 0);
+        /* Populated now: the real-time mixer thread reads these pages, and a
+         * page it touches first would fault — a fault waits for the process's
+         * memory map lock, which another thread (an ad-lib being prepared,
+         * allocating) may hold while a busy or writing machine delays it.
+         * Locked too where the system allows and the cues are not huge, so
+         * that a disk busy with other work cannot take them back. */
+        c->map = mmap(NULL, c->map_len, PROT_READ, MAP_SHARED | MAP_POPULATE, fileno(f), 0);
         if (c->map == MAP_FAILED) {
             c->map = NULL;
             rc = mq_error_set(err, MQ_ENOMEM, "cannot map the prepared cues: %s", strerror(errno));
-        } else {
+        } else if (c->map_len > MQ_CUES_LOCK_MAX || mlock(c->map, c->map_len)) {
             madvise(c->map, c->map_len, MADV_WILLNEED);
+        } else {
+            c->locked = 1;
         }
     }
     for (size_t i = 0; rc == MQ_OK && i < n; i++)
@@ -135,6 +148,11 @@ int mq_cues_prepare(const mq_mix_env *base, mq_cues_progress_fn progress, void *
     }
     *out = c;
     return MQ_OK;
+}
+
+int mq_cues_locked(const mq_cues *c)
+{
+    return c ? c->locked : 0;
 }
 
 size_t mq_cues_count(const mq_cues *c)

@@ -40,6 +40,9 @@ int mq_cues_prepare(const mq_mix_env *base, mq_cues_progress_fn progress, void *
                     mq_cues **out, mq_error *err);
 
 size_t mq_cues_count(const mq_cues *c);
+/* 1 when the cues' audio is locked in memory (see mq_cues.c: up to 512 MB,
+ * where the system allows it); they are always mapped in full beforehand. */
+int mq_cues_locked(const mq_cues *c);
 /* Cue I, or NULL past the end. */
 const mq_cue *mq_cues_get(const mq_cues *c, size_t i);
 int mq_cues_rate(const mq_cues *c);

@@ -221,13 +221,19 @@ int mq_live_create(const mq_live_opts *opts, const mq_cues *cues, mq_live **out,
     l->next = mq_cues_count(cues) ? 0 : -1;
     l->last_go = -1e9;
     l->last_latency_ms = -1;
-    pthread_mutex_init(&l->mu, NULL);
+    /* The real-time mixer thread and the control thread share this lock:
+     * priority inheritance keeps a preempted holder from stalling the mixer. */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+    pthread_mutex_init(&l->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
     l->t0 = mq_device_now_ns();
     /* A shallow queue: about 10 ms, four device buffers of 128 frames, so
      * the mixer thread may be late by three of them (8 ms) before the device
      * runs dry. */
     mq_player_opts po = { .device = l->o.device, .ceiling_dbtp = opts->ceiling_dbtp,
-                          .block = BLOCK };
+                          .block = BLOCK, .realtime = 1 };
     if (!po.device.frames_per_buffer)
         po.device.frames_per_buffer = 128;
     po.ahead = 4 * po.device.frames_per_buffer;
@@ -453,6 +459,7 @@ void mq_live_status_get(mq_live *l, mq_live_status *st)
     mq_device *d = mq_player_device(l->player);
     st->device_latency_ms = mq_device_latency(d) * 1000;
     st->device_ok = l->dev_ok;
+    st->realtime = mq_player_realtime(l->player);
     snprintf(st->device, sizeof st->device, "%s", mq_device_name(d));
     st->time = since(l, mq_device_now_ns());
 }

@@ -81,6 +81,7 @@ typedef struct mq_live_status {
     double last_latency_ms;   /* last GO's latency; < 0 when none measured yet */
     double device_latency_ms; /* the device's buffer as PortAudio reports it */
     int device_ok;
+    int realtime;             /* the mixer thread runs with real-time priority */
     char device[160];
     double time;              /* s since the session opened */
     uint64_t frame;           /* frames mixed so far */

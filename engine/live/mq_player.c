@@ -21,6 +21,7 @@ struct mq_player {
     int thread_up;
     atomic_int quit, ended, failed;
     atomic_int hold, parked;      /* mq_player_flush: asked; the thread waits */
+    atomic_int rt;                /* SCHED_FIFO granted */
     _Atomic uint64_t hold_frame;  /* ring frame of the next source frame, while parked */
     int refill;                   /* after a flush: clear the ring's eof once frames come */
     double poll_ms;
@@ -103,11 +104,21 @@ static void park(mq_player *p, uint64_t *frame)
     atomic_store(&p->parked, 0);
 }
 
+/* Real-time priority for the mixer thread, just above the lowest: above
+ * every ordinary thread (a busy core, eSpeak NG speaking an ad-lib, a build)
+ * and below the audio callback's, which PortAudio raises for ALSA. */
+#define MQ_PLAYER_RT_PRIORITY 5
+
 static void *run(void *arg)
 {
     mq_player *p = arg;
     uint64_t frame = 0;
     mq_error err = { 0 };
+    if (p->o.realtime) {
+        struct sched_param sp = { .sched_priority = sched_get_priority_min(SCHED_FIFO) +
+                                                    MQ_PLAYER_RT_PRIORITY };
+        atomic_store(&p->rt, pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0);
+    }
     while (!atomic_load(&p->quit)) {
         if (atomic_load(&p->hold)) {
             park(p, &frame);
@@ -266,6 +277,11 @@ mq_ring *mq_player_ring(mq_player *p)
 void mq_player_pause(mq_player *p, int paused)
 {
     mq_device_pause(p->dev, paused);
+}
+
+int mq_player_realtime(const mq_player *p)
+{
+    return atomic_load(&((mq_player *)p)->rt);
 }
 
 unsigned long mq_player_underruns(const mq_player *p)

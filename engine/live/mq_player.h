@@ -44,6 +44,10 @@ typedef struct mq_player_opts {
     double poll_ms;           /* the thread's sleep when the queue is full, 0..500;
                                  0: 1 ms. Longer wakes the CPU less often (a deep
                                  queue of decoded files needs no millisecond polls) */
+    int realtime;             /* 1: the thread asks for real-time scheduling
+                                 (SCHED_FIFO) — a shallow queue (live) must not
+                                 wait behind other work; without the right to it
+                                 the thread runs as before (mq_player_realtime) */
 } mq_player_opts;
 
 typedef struct mq_player mq_player;
@@ -91,6 +95,8 @@ mq_ring *mq_player_ring(mq_player *p);
 
 void mq_player_pause(mq_player *p, int paused);
 unsigned long mq_player_underruns(const mq_player *p);
+/* 1 when the thread runs with real-time scheduling (asked for and granted). */
+int mq_player_realtime(const mq_player *p);
 /* Frames handed to the device so far. */
 uint64_t mq_player_frames(const mq_player *p);
 /* Peak level of the last block queued, dBFS (-INFINITY for silence). */

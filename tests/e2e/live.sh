@@ -89,6 +89,7 @@ print("panic_s", (faded - before_panic) / rate)
 tail = rec[(off + faded - go + rate // 20) * ch:(off + get('cue_start', 1)['frame'] - go) * ch]
 print("after_panic_nonzero", sum(1 for v in tail if v))
 print("latency_ms", get('latency')['latency_ms'], get('status')['device_latency_ms'])
+print("realtime", get('status').get('realtime'))
 PY
 python3 "$T/check.py" "$T/events" "$T/cue1.wav" "$T/rec.raw" > "$T/res" 2>&1
 val() { awk -v k="$1" '$1 == k { print $2 }' "$T/res"; }
@@ -97,6 +98,12 @@ above "the recording holds the cue until the ad-lib (frames)" "${n:-0}" 40000
 check "the cue was recorded sample for sample as render writes it ($diff of $n differ)" test "${diff:-1}" = 0
 near "the cue is ducked to -12 dB (gain 0.25) before the ad-lib speaks" "$(val duck_gain)" 0.251 0.03
 above "the ad-lib sounds over the ducked cue (rms)" "$(val adlib_rms)" 300
+rt=$(val realtime)
+check "status says whether the mixer runs in real time ($rt)" test "$rt" = True -o "$rt" = False
+# Where the system allows real-time scheduling (root here), the mixer gets it.
+if chrt -f 1 true 2>/dev/null; then
+    check "the mixer thread has real-time priority" test "$rt" = True
+fi
 check "panic silences everything in $(val panic_s) s (< 1 s)" \
     awk -v s="$(val panic_s)" 'BEGIN { exit !(s > 0 && s < 1) }'
 check "nothing but silence after the panic ($(val after_panic_nonzero) samples)" test "$(val after_panic_nonzero)" = 0
