@@ -341,6 +341,19 @@ static int collect_todo(mq_render *r, int workers, int skip_first, size_t **todo
         if (access(path, R_OK))
             (*todo)[(*ntodo)++] = i;
     }
+    /* The longest item starts first, the rest in program order: the mix
+     * takes items in order, and waited at the longest (a third of the
+     * benchmark bulletin) while the other process had already finished. */
+    size_t longest = 0;
+    for (size_t k = 1; k < *ntodo; k++)
+        if (mq_reading_syllables(r->readings[(*todo)[k]]) >
+            mq_reading_syllables(r->readings[(*todo)[longest]]))
+            longest = k;
+    if (longest > 0 && workers > 1) {
+        size_t it = (*todo)[longest];
+        memmove(*todo + 1, *todo, longest * sizeof **todo);
+        (*todo)[0] = it;
+    }
     if (workers < 1)
         workers = 1;
     if (workers > (int)*ntodo)
