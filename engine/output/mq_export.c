@@ -84,54 +84,6 @@ static int meter_start(meter_job *j, const float *buf, size_t n, mq_error *err)
     return MQ_OK;
 }
 
-/* Writing (libsndfile's conversion to the file's format, and the copy into
- * the kernel) runs on its own thread too, one block behind the gain and the
- * limiter: on two cores the three overlap. One thread at a time uses the
- * file, each started only after the last has ended. */
-typedef struct write_job {
-    mq_outfile *f;
-    const float *buf;
-    size_t n;
-    int rc;
-    mq_error err;
-    pthread_t th;
-    int running;
-} write_job;
-
-static void *write_run(void *arg)
-{
-    write_job *j = arg;
-    j->rc = mq_outfile_write(j->f, j->buf, j->n, &j->err);
-    return NULL;
-}
-
-static int write_wait(write_job *j, mq_error *err)
-{
-    if (j->running) {
-        pthread_join(j->th, NULL);
-        j->running = 0;
-        if (j->rc != MQ_OK)
-            return mq_error_set(err, j->rc, "%s", j->err.msg);
-    }
-    return MQ_OK;
-}
-
-/* Hands BUF (N frames, not to be touched until the next call) to the writer. */
-static int write_start(write_job *j, const float *buf, size_t n, mq_error *err)
-{
-    int rc = write_wait(j, err);
-    if (rc != MQ_OK || !n)
-        return rc;
-    j->buf = buf;
-    j->n = n;
-    if (pthread_create(&j->th, NULL, write_run, j)) {
-        write_run(j); /* no thread: write here */
-        return j->rc == MQ_OK ? MQ_OK : mq_error_set(err, j->rc, "%s", j->err.msg);
-    }
-    j->running = 1;
-    return MQ_OK;
-}
-
 typedef struct pass_ctx {
     const mq_export_opts *o;
     mq_mix *mix;
@@ -199,23 +151,20 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
                        meter_job *mj, mq_outfile *f, mq_error *err)
 {
     int rc = MQ_OK;
-    write_job wj = { .f = f };
     rewind(p->tmp);
     float g = (float)pow(10.0, gain_db / 20.0);
     size_t done = 0, lat = mq_limiter_latency(lim);
-    /* Buffers alternate: the meter and the writer may still read the last
-     * block while this one is made. */
     for (int b = 0; rc == MQ_OK; b ^= 1) {
-        float *in = p->buf[b], *o = p->out[b];
-        size_t got = fread(in, sizeof(float) * (size_t)p->channels, BLOCK, p->tmp);
+        size_t got = fread(p->buf[0], sizeof(float) * (size_t)p->channels, BLOCK, p->tmp);
         size_t nout = 0;
+        float *o = p->out[b];
         if (got) {
             for (size_t k = 0; k < got * (size_t)p->channels; k++)
-                in[k] *= g;
+                p->buf[0][k] *= g;
             if (lim)
-                rc = mq_limiter_process(lim, in, o, got, err);
+                rc = mq_limiter_process(lim, p->buf[0], o, got, err);
             else
-                o = in;
+                o = p->buf[0];
             nout = got;
         } else if (ferror(p->tmp)) {
             rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed", p->o->path);
@@ -230,16 +179,15 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
         if (rc == MQ_OK && nout > skip && lim)
             rc = meter_start(mj, o, nout - skip, err);
         if (rc == MQ_OK && nout > skip)
-            rc = write_start(&wj, o, nout - skip, err);
+            rc = mq_outfile_write(f, o, nout - skip, err);
         if (rc == MQ_OK && p->o->progress &&
             p->o->progress(p->o->user, 2, total ? fmin(1.0, (double)done / total) : 1))
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
         if (!got)
             break;
     }
-    int ww = write_wait(&wj, rc == MQ_OK ? err : NULL);
-    int rw = meter_wait(mj, rc == MQ_OK && ww == MQ_OK ? err : NULL);
-    return rc != MQ_OK ? rc : ww != MQ_OK ? ww : rw;
+    int rw = meter_wait(mj, rc == MQ_OK ? err : NULL);
+    return rc != MQ_OK ? rc : rw;
 }
 
 int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_error *err)
