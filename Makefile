@@ -8,7 +8,7 @@
 #   make soak       a scripted live session of SOAK_SECONDS with the other core busy
 #   make install    PREFIX=/usr/local DESTDIR=
 
-PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc nettle zlib
+PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc nettle zlib jansson
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc
@@ -43,8 +43,9 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/test_fuzz_%)
 
 all: $(BUILD)/muqir $(TEST_BIN) $(FUZZ_REPLAY)
 
-# Installs missing packages only when pkg-config cannot find one of them.
-$(BUILD)/.deps:
+# Installs missing packages only when pkg-config cannot find one of them;
+# checked again whenever the list changes.
+$(BUILD)/.deps: Makefile tools/install-deps
 	@pkg-config --exists $(PKGS) || tools/install-deps
 	@mkdir -p $(BUILD) && touch $@
 

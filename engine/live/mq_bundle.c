@@ -1,10 +1,9 @@
-/* mq_bundle.c — a bundle's running order from manifest.json or playlist.m3u;
- * see mq_bundle.h. The manifest is read with a small JSON parser of its own
- * (strict JSON, errors located by line and column); only the keys a player
- * needs are kept. */
+/* mq_bundle.c — a bundle's running order from manifest.json (read with
+ * jansson) or playlist.m3u; see mq_bundle.h. */
 #include "mq_bundle.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,7 +13,6 @@
 #include <sys/stat.h>
 
 #define LIST_MAX (32u << 20)   /* a list bigger than this is not a bundle's */
-#define JSON_DEPTH 64
 #define TITLE_CHARS 24         /* a title made from the text: its first characters */
 
 typedef struct bitem {
@@ -122,369 +120,55 @@ static void free_item(bitem *it)
     free(it->title);
 }
 
-/* ---- manifest.json ---- */
+/* ---- manifest.json (jansson) ---- */
 
-typedef struct jp {
-    const char *s, *p, *end, *file;
-    mq_error *err;
-    int depth;
-} jp;
-
-static int jerr(jp *j, const char *what)
+/* Member KEY of the object O, a string or null, into *OUT (replacing what was
+ * there; NULL for null or absent). WHERE prefixes the message ("item 3: "). */
+static int member_string(json_t *o, const char *key, char **out, const char *path,
+                         const char *where, mq_error *err)
 {
-    int line = 1, col = 1;
-    for (const char *q = j->s; q < j->p && q < j->end; q++) {
-        if (*q == '\n') {
-            line++;
-            col = 1;
-        } else if (((unsigned char)*q & 0xC0) != 0x80) {
-            col++;
-        }
-    }
-    return mq_error_set(j->err, MQ_EINPUT, "%s:%d:%d: %s", j->file, line, col, what);
-}
-
-static void ws(jp *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
-}
-
-static int expect(jp *j, char c, const char *what)
-{
-    ws(j);
-    if (j->p >= j->end || *j->p != c)
-        return jerr(j, what);
-    j->p++;
-    return MQ_OK;
-}
-
-static int hex4(const char *p, unsigned *v)
-{
-    *v = 0;
-    for (int i = 0; i < 4; i++) {
-        int c = p[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        *v = *v * 16 + (unsigned)d;
-    }
-    return 0;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* A string at P into *OUT (malloc'd; NULL: skipped). Escapes are decoded;
- * \u0000 and unpaired surrogates become U+FFFD. */
-static int jstring(jp *j, char **out)
-{
-    ws(j);
-    if (j->p >= j->end || *j->p != '"')
-        return jerr(j, "expected a string");
-    const char *q = ++j->p;
-    /* The decoded string is never longer than the source text. */
-    char *o = out ? malloc((size_t)(j->end - q) + 1) : NULL, *w = o;
-    if (out && !o)
-        return mq_error_set(j->err, MQ_ENOMEM, "out of memory");
-    while (q < j->end && *q != '"') {
-        unsigned char c = (unsigned char)*q;
-        if (c < 0x20) {
-            j->p = q;
-            free(o);
-            return jerr(j, "a control character inside a string (write it as \\n, \\t or \\u)");
-        }
-        if (c != '\\') {
-            if (w)
-                *w++ = (char)c;
-            q++;
-            continue;
-        }
-        char e = q + 1 < j->end ? q[1] : 0, lit = 0;
-        unsigned cp = 0, lo;
-        switch (e) {
-        case '"': case '\\': case '/': lit = e; break;
-        case 'b': lit = '\b'; break;
-        case 'f': lit = '\f'; break;
-        case 'n': lit = '\n'; break;
-        case 'r': lit = '\r'; break;
-        case 't': lit = '\t'; break;
-        case 'u':
-            if (j->end - q < 6 || hex4(q + 2, &cp)) {
-                j->p = q;
-                free(o);
-                return jerr(j, "\\u must be followed by four hexadecimal digits");
-            }
-            q += 6;
-            if (cp >= 0xD800 && cp < 0xDC00 && j->end - q >= 6 && q[0] == '\\' && q[1] == 'u' &&
-                !hex4(q + 2, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                q += 6;
-            } else if (cp == 0 || (cp >= 0xD800 && cp < 0xE000)) {
-                cp = 0xFFFD;
-            }
-            if (w)
-                w += put_utf8(w, cp);
-            continue;
-        default:
-            j->p = q;
-            free(o);
-            return jerr(j, "unknown escape in a string");
-        }
-        if (w)
-            *w++ = lit;
-        q += 2;
-    }
-    if (q >= j->end) {
-        free(o);
-        return jerr(j, "a string is not closed by '\"'");
-    }
-    j->p = q + 1;
-    if (out) {
-        *w = '\0';
-        *out = o;
-    }
-    return MQ_OK;
-}
-
-static int jnumber(jp *j, double *v)
-{
-    ws(j);
-    const char *q = j->p;
-    if (q < j->end && *q == '-')
-        q++;
-    if (q >= j->end || *q < '0' || *q > '9')
-        return jerr(j, "expected a number");
-    if (*q == '0')
-        q++;
-    else
-        while (q < j->end && *q >= '0' && *q <= '9')
-            q++;
-    if (q < j->end && *q == '.') {
-        if (++q >= j->end || *q < '0' || *q > '9')
-            return jerr(j, "expected digits after the decimal point");
-        while (q < j->end && *q >= '0' && *q <= '9')
-            q++;
-    }
-    if (q < j->end && (*q == 'e' || *q == 'E')) {
-        q++;
-        if (q < j->end && (*q == '+' || *q == '-'))
-            q++;
-        if (q >= j->end || *q < '0' || *q > '9')
-            return jerr(j, "expected digits in the exponent");
-        while (q < j->end && *q >= '0' && *q <= '9')
-            q++;
-    }
-    char buf[64];
-    size_t n = (size_t)(q - j->p);
-    if (n >= sizeof buf)
-        return jerr(j, "a number too long");
-    memcpy(buf, j->p, n);
-    buf[n] = '\0';
-    *v = strtod(buf, NULL);
-    j->p = q;
-    return MQ_OK;
-}
-
-static int jliteral(jp *j, const char *word)
-{
-    size_t n = strlen(word);
-    if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n))
-        return jerr(j, "expected a value (a string, number, object, list, true, false or null)");
-    j->p += n;
-    return MQ_OK;
-}
-
-static int jskip(jp *j);
-
-/* Skips an object or a list, checking its syntax. */
-static int jskip_container(jp *j, char open)
-{
-    char close = open == '{' ? '}' : ']';
-    if (++j->depth > JSON_DEPTH)
-        return jerr(j, "nested too deeply");
-    j->p++;
-    ws(j);
-    if (j->p < j->end && *j->p == close) {
-        j->p++;
-        j->depth--;
-        return MQ_OK;
-    }
-    for (;;) {
-        int rc;
-        if (open == '{' && ((rc = jstring(j, NULL)) || (rc = expect(j, ':', "expected ':' after a key"))))
-            return rc;
-        if ((rc = jskip(j)))
-            return rc;
-        ws(j);
-        if (j->p < j->end && *j->p == ',') {
-            j->p++;
-            continue;
-        }
-        if (j->p < j->end && *j->p == close) {
-            j->p++;
-            j->depth--;
-            return MQ_OK;
-        }
-        return jerr(j, open == '{' ? "expected ',' or '}' in an object" : "expected ',' or ']' in a list");
-    }
-}
-
-static int jskip(jp *j)
-{
-    ws(j);
-    if (j->p >= j->end)
-        return jerr(j, "the file ends where a value should be");
-    double d;
-    switch (*j->p) {
-    case '"': return jstring(j, NULL);
-    case '{': case '[': return jskip_container(j, *j->p);
-    case 't': return jliteral(j, "true");
-    case 'f': return jliteral(j, "false");
-    case 'n': return jliteral(j, "null");
-    default: return jnumber(j, &d);
-    }
-}
-
-/* A string or null into *OUT (replacing what was there). */
-static int jstring_or_null(jp *j, char **out)
-{
-    ws(j);
+    json_t *v = json_object_get(o, key);
     free(*out);
     *out = NULL;
-    if (j->p < j->end && *j->p == 'n')
-        return jliteral(j, "null");
-    return jstring(j, out);
-}
-
-/* Calls FIELD(J, KEY, CTX) for each key of the object at P; FIELD parses the value. */
-static int jobject(jp *j, int (*field)(jp *, const char *, void *), void *ctx)
-{
-    int rc = expect(j, '{', "expected an object ('{')");
-    if (rc)
-        return rc;
-    ws(j);
-    if (j->p < j->end && *j->p == '}') {
-        j->p++;
+    if (!v || json_is_null(v))
         return MQ_OK;
-    }
-    for (;;) {
-        char *key = NULL;
-        if ((rc = jstring(j, &key)) || (rc = expect(j, ':', "expected ':' after a key"))) {
-            free(key);
-            return rc;
-        }
-        rc = field(j, key, ctx);
-        free(key);
-        if (rc)
-            return rc;
-        ws(j);
-        if (j->p < j->end && *j->p == ',') {
-            j->p++;
-            continue;
-        }
-        if (j->p < j->end && *j->p == '}') {
-            j->p++;
-            return MQ_OK;
-        }
-        return jerr(j, "expected ',' or '}' in an object");
-    }
+    if (!json_is_string(v))
+        return mq_error_set(err, MQ_EINPUT, "%s: %s\"%s\" must be a string", path, where, key);
+    if (!(*out = dupn(json_string_value(v), json_string_length(v))))
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    return MQ_OK;
 }
 
-static int item_field(jp *j, const char *key, void *ctx)
+/* One entry of "items" into IT. */
+static int read_item(json_t *o, size_t i, bitem *it, const char *path, mq_error *err)
 {
-    bitem *it = ctx;
-    if (!strcmp(key, "file")) {
-        free(it->file);
-        it->file = NULL;
-        return jstring(j, &it->file);
+    char where[48];
+    snprintf(where, sizeof where, "item %zu: ", i + 1);
+    if (!json_is_object(o))
+        return mq_error_set(err, MQ_EINPUT, "%s: item %zu is not an object ('{')", path, i + 1);
+    int rc = member_string(o, "file", &it->file, path, where, err);
+    if (rc == MQ_OK && (!it->file || !*it->file))
+        rc = mq_error_set(err, MQ_EINPUT, "%s: item %zu has no \"file\"", path, i + 1);
+    if (rc == MQ_OK)
+        rc = member_string(o, "name", &it->name, path, where, err);
+    if (rc == MQ_OK)
+        rc = member_string(o, "text", &it->text, path, where, err);
+    if (rc == MQ_OK)
+        rc = member_string(o, "kind", &it->kind, path, where, err);
+    json_t *sec = json_object_get(o, "seconds");
+    if (rc == MQ_OK && sec && !json_is_null(sec)) {
+        if (!json_is_number(sec))
+            rc = mq_error_set(err, MQ_EINPUT, "%s: item %zu: \"seconds\" must be a number",
+                              path, i + 1);
+        else
+            it->seconds = json_number_value(sec);
     }
-    if (!strcmp(key, "name"))
-        return jstring_or_null(j, &it->name);
-    if (!strcmp(key, "text"))
-        return jstring_or_null(j, &it->text);
-    if (!strcmp(key, "kind"))
-        return jstring_or_null(j, &it->kind);
-    if (!strcmp(key, "seconds")) {
-        ws(j);
-        if (j->p < j->end && *j->p == 'n') {
-            it->seconds = -1;
-            return jliteral(j, "null");
-        }
-        return jnumber(j, &it->seconds);
-    }
-    return jskip(j);
+    return rc;
 }
 
-typedef struct top {
-    mq_bundle *b;
-    int have_items;
-} top;
-
-static int top_field(jp *j, const char *key, void *ctx)
-{
-    top *t = ctx;
-    if (!strcmp(key, "title"))
-        return jstring_or_null(j, &t->b->title);
-    if (strcmp(key, "items"))
-        return jskip(j);
-    int rc = expect(j, '[', "\"items\" must be a list ('[')");
-    if (rc)
-        return rc;
-    t->have_items = 1;
-    ws(j);
-    if (j->p < j->end && *j->p == ']') {
-        j->p++;
-        return MQ_OK;
-    }
-    for (;;) {
-        const char *at = (ws(j), j->p);
-        bitem it = { .seconds = -1 };
-        if ((rc = jobject(j, item_field, &it)) == MQ_OK && (!it.file || !*it.file)) {
-            char what[64];
-            snprintf(what, sizeof what, "item %zu has no \"file\"", t->b->n + 1);
-            j->p = at;   /* located at the item's '{' */
-            rc = jerr(j, what);
-        }
-        if (rc == MQ_OK)
-            rc = add_item(t->b, &it, j->err);
-        free_item(&it);
-        if (rc)
-            return rc;
-        ws(j);
-        if (j->p < j->end && *j->p == ',') {
-            j->p++;
-            continue;
-        }
-        if (j->p < j->end && *j->p == ']') {
-            j->p++;
-            return MQ_OK;
-        }
-        return jerr(j, "expected ',' or ']' in the items list");
-    }
-}
-
+/* Reads the manifest with jansson (strict JSON; syntax errors located by line
+ * and column; duplicate keys refused; nesting bounded by the library). Only
+ * the keys a player needs are kept. */
 static int read_manifest(mq_bundle *b, const char *path, mq_error *err)
 {
     char *s;
@@ -492,20 +176,31 @@ static int read_manifest(mq_bundle *b, const char *path, mq_error *err)
     int rc = slurp(path, &s, &n, err);
     if (rc)
         return rc;
-    jp j = { .s = s, .p = s, .end = s + n, .file = path, .err = err };
-    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
-        j.p += 3;
-    top t = { .b = b };
-    rc = jobject(&j, top_field, &t);
-    if (rc == MQ_OK) {
-        ws(&j);
-        if (j.p < j.end)
-            rc = jerr(&j, "unexpected text after the manifest's closing '}'");
-    }
-    if (rc == MQ_OK && !t.have_items)
-        rc = mq_error_set(err, MQ_EINPUT, "%s: not a bundle's manifest: it has no \"items\" list",
-                          path);
+    size_t bom = n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    json_error_t je;
+    json_t *root = json_loadb(s + bom, n - bom, JSON_REJECT_DUPLICATES, &je);
     free(s);
+    if (!root)
+        return mq_error_set(err, MQ_EINPUT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    json_t *items = json_is_object(root) ? json_object_get(root, "items") : NULL;
+    if (!json_is_object(root))
+        rc = mq_error_set(err, MQ_EINPUT, "%s: not a bundle's manifest: expected an object ('{')",
+                          path);
+    else if (!items)
+        rc = mq_error_set(err, MQ_EINPUT,
+                          "%s: not a bundle's manifest: it has no \"items\" list", path);
+    else if (!json_is_array(items))
+        rc = mq_error_set(err, MQ_EINPUT, "%s: \"items\" must be a list ('[')", path);
+    else
+        rc = member_string(root, "title", &b->title, path, "", err);
+    for (size_t i = 0; rc == MQ_OK && i < json_array_size(items); i++) {
+        bitem it = { .seconds = -1 };
+        rc = read_item(json_array_get(items, i), i, &it, path, err);
+        if (rc == MQ_OK)
+            rc = add_item(b, &it, err);
+        free_item(&it);
+    }
+    json_decref(root);
     return rc;
 }
 
