@@ -322,6 +322,7 @@ static int run_children(mq_render *r, const size_t *todo, size_t n, int workers,
 static int collect_todo(mq_render *r, int workers, int skip_first, size_t **todo,
                         size_t *ntodo, mq_error *err)
 {
+    const int skip_first_given = skip_first;
     *ntodo = 0;
     *todo = malloc((r->n ? r->n : 1) * sizeof **todo);
     if (!*todo || (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))) {
@@ -341,15 +342,17 @@ static int collect_todo(mq_render *r, int workers, int skip_first, size_t **todo
         if (access(path, R_OK))
             (*todo)[(*ntodo)++] = i;
     }
-    /* The longest item starts first, the rest in program order: the mix
-     * takes items in order, and waited at the longest (a third of the
-     * benchmark bulletin) while the other process had already finished. */
+    /* For a render, the longest item starts first, the rest in program
+     * order: the mix takes items in order, and waited at the longest (a third
+     * of the benchmark bulletin) while the other process had already
+     * finished. Not for play (SKIP_FIRST): it sounds item by item, and the
+     * next one must come next. */
     size_t longest = 0;
     for (size_t k = 1; k < *ntodo; k++)
         if (mq_reading_syllables(r->readings[(*todo)[k]]) >
             mq_reading_syllables(r->readings[(*todo)[longest]]))
             longest = k;
-    if (longest > 0 && workers > 1) {
+    if (longest > 0 && workers > 1 && !skip_first_given) {
         size_t it = (*todo)[longest];
         memmove(*todo + 1, *todo, longest * sizeof **todo);
         (*todo)[0] = it;

@@ -86,8 +86,10 @@ rm -rf "$T/sig"; mkdir -p "$T/sig"
 "$MUQIR" render "$T/long.yaml" -o "$T/sig/long.wav" 2>"$T/err" &   # cached now
 pid=$!
 for _ in $(seq 100); do
-    [ -n "$(find "$T/sig" -name '.long.wav.mix.*' -size +1M 2>/dev/null)" ] && break
-    sleep 0.05
+    # As soon as the mix has begun: a cached render of this program now
+    # takes only a few seconds, and waiting for a megabyte let it finish.
+    [ -n "$(find "$T/sig" -name '.long.wav.mix.*' 2>/dev/null)" ] && break
+    sleep 0.02
 done
 kill -TERM "$pid"
 wait "$pid"
