@@ -143,7 +143,11 @@ static void tp_add(tpeak *t, const float *x, size_t n, int ch)
     for (size_t a = 0; a < n; a += TP_CHUNK) {
         size_t b = n - a < TP_CHUNK ? n : a + TP_CHUNK, len = b - a;
         double m = mq_abs_max(x + a * (size_t)ch, len * (size_t)ch);
-        if (m > t->peak)
+        /* A NaN or infinite sample has no finite peak: reported as +inf, so
+         * that nothing (mq_limiter_transparent) takes such audio for quiet. */
+        if (isnan(m))
+            t->peak = INFINITY;
+        else if (m > t->peak)
             t->peak = m;
         if (!isnan(m))
             m = fmax(m, mq_abs_max(t->hist, (size_t)ch * w));

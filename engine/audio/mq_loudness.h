@@ -60,7 +60,7 @@ double mq_meter_integrated(mq_meter *m);
 /* Maximum true peak per BS.1770-4 annex 2 (4x oversampling below 96 kHz, 2x
  * below 192 kHz, the sample peak at 192 kHz and above), the maximum over all
  * channels, in dBTP (dB relative to full scale 1.0); -INFINITY for digital
- * silence; NAN when M is NULL. */
+ * silence, +INFINITY when a sample was NaN or infinite; NAN when M is NULL. */
 double mq_meter_true_peak(mq_meter *m);
 
 /* Loudness range per EBU Tech 3342, in LU (>= 0); 0 when there is too little

@@ -622,6 +622,20 @@ static void test_limiter_transparent(void)
     CHECK(memcmp(y, y2, n * ch * sizeof *y) == 0, "in-place processing works");
     mq_limiter_flush(l, y2, &got);
 
+    /* The meter reads a NaN sample as an infinite peak, and the export's
+     * shortcut then does not take the audio for quiet. */
+    {
+        float z[2048] = { 0 };
+        z[1000] = NAN;
+        double tp = 0;
+        mq_loudness_of(z, 1024, 48000, 2, NULL, &tp, NULL);
+        CHECK(isinf(tp) && tp > 0, "a NaN sample: true peak +inf");
+        mq_limiter *lt;
+        mq_limiter_create(48000, 2, -1.0, &lt, NULL);
+        CHECK(!mq_limiter_transparent(lt, pow(10.0, tp / 20.0), 0),
+              "and the limiter is not skipped for it");
+        mq_limiter_free(lt);
+    }
     /* NaN and infinity do not poison the output. */
     float bad[8] = { NAN, INFINITY, -INFINITY, 0.5f, 0.2f, NAN, 0, 0 };
     float outb[8];
