@@ -502,3 +502,66 @@ int mq_limiter_flush(mq_limiter *l, float *out, size_t *n_out)
     reset(l);
     return MQ_OK;
 }
+
+/* The running state, in the order save and load walk it: the scalars, then
+ * the arrays. The coefficients are not state: they follow from rate and
+ * channels, which load requires to match. */
+typedef struct lim_scalars {
+    double prev_mid, r, box_sum;
+    size_t dq_head, dq_len, box_pos, box_below, dpos;
+    uint64_t t;
+} lim_scalars;
+
+static size_t hist_bytes(const mq_limiter *l)
+{
+    return (size_t)l->channels * (LIM_TAPS - 1) * sizeof *l->hist;
+}
+
+size_t mq_limiter_state_size(const mq_limiter *l)
+{
+    if (!l)
+        return 0;
+    return sizeof(lim_scalars) + hist_bytes(l) + l->k * (sizeof *l->dq_val + sizeof *l->dq_idx) +
+           l->w * sizeof *l->box + l->d * (size_t)l->channels * sizeof *l->delay;
+}
+
+/* Copies each piece of state between L and BUF, in one direction. */
+static void walk(mq_limiter *l, unsigned char *buf, int save)
+{
+    lim_scalars sc = { l->prev_mid, l->r, l->box_sum, l->dq_head, l->dq_len, l->box_pos,
+                       l->box_below, l->dpos, l->t };
+    void *piece[] = { &sc, l->hist, l->dq_val, l->dq_idx, l->box, l->delay };
+    size_t len[] = { sizeof sc, hist_bytes(l), l->k * sizeof *l->dq_val,
+                     l->k * sizeof *l->dq_idx, l->w * sizeof *l->box,
+                     l->d * (size_t)l->channels * sizeof *l->delay };
+    for (size_t i = 0; i < sizeof len / sizeof *len; i++) {
+        if (save)
+            memcpy(buf, piece[i], len[i]);
+        else
+            memcpy(piece[i], buf, len[i]);
+        buf += len[i];
+    }
+    if (!save) {
+        l->prev_mid = sc.prev_mid;
+        l->r = sc.r;
+        l->box_sum = sc.box_sum;
+        l->dq_head = sc.dq_head;
+        l->dq_len = sc.dq_len;
+        l->box_pos = sc.box_pos;
+        l->box_below = sc.box_below;
+        l->dpos = sc.dpos;
+        l->t = sc.t;
+    }
+}
+
+void mq_limiter_save(const mq_limiter *l, void *buf)
+{
+    if (l && buf)
+        walk((mq_limiter *)l, buf, 1);
+}
+
+void mq_limiter_load(mq_limiter *l, const void *buf)
+{
+    if (l && buf)
+        walk(l, (unsigned char *)buf, 0);
+}

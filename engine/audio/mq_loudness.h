@@ -175,6 +175,21 @@ int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n,
  */
 int mq_limiter_flush(mq_limiter *l, float *out, size_t *n_out);
 
+/*
+ * Snapshots of the limiter's running state (what it holds of the signal:
+ * interpolator history, gain deque, release, attack average, delay line),
+ * so that a caller can go back and process the same stretch again with
+ * different input — the live mixer re-mixing its queued future when a cue is
+ * started (mq_player.h, cut-in). mq_limiter_state_size is the bytes a
+ * snapshot takes (0 for NULL); save writes one into BUF, load restores L from
+ * one saved by a limiter with the same rate, channels and ceiling. Restored,
+ * L gives exactly the bytes it gave after the save, for the same input.
+ * Neither allocates or fails.
+ */
+size_t mq_limiter_state_size(const mq_limiter *l);
+void mq_limiter_save(const mq_limiter *l, void *buf);
+void mq_limiter_load(mq_limiter *l, const void *buf);
+
 /* Frees L; L may be NULL. */
 void mq_limiter_free(mq_limiter *l);
 

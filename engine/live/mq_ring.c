@@ -1,6 +1,7 @@
 /* mq_ring.c — lock-free SPSC ring; see mq_ring.h. */
 #include "mq_ring.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,11 @@ struct mq_ring {
     _Atomic uint64_t drop;                /* frames before this are dropped (producer
                                              owns; on head's line, which the consumer
                                              reads anyway) */
+    uint64_t hi;                          /* most frames ever written since the last
+                                             write: slots below it hold their frames
+                                             (producer only) */
     _Alignas(64) _Atomic uint64_t tail;   /* frames read (consumer owns) */
+    atomic_uint busy;                     /* odd while the consumer copies */
     _Alignas(64) size_t cap, mask;
     int channels;
     atomic_int eof;
@@ -43,6 +48,7 @@ int mq_ring_create(size_t min_frames, int channels, mq_ring **out, mq_error *err
     atomic_init(&r->head, 0);
     atomic_init(&r->drop, 0);
     atomic_init(&r->tail, 0);
+    atomic_init(&r->busy, 0);
     atomic_init(&r->eof, 0);
     *out = r;
     return MQ_OK;
@@ -65,7 +71,7 @@ size_t mq_ring_writable(const mq_ring *r)
 {
     uint64_t h = atomic_load_explicit(&((mq_ring *)r)->head, memory_order_relaxed);
     uint64_t t = atomic_load_explicit(&((mq_ring *)r)->tail, memory_order_acquire);
-    return r->cap - (size_t)(h - t);
+    return h > t ? r->cap - (size_t)(h - t) : r->cap;   /* h < t: mid-rewind */
 }
 
 /* The consumer's next frame: its tail, or the drop point when that is later.
@@ -81,7 +87,7 @@ static uint64_t next_frame(mq_ring *r, uint64_t *head)
 size_t mq_ring_readable(const mq_ring *r)
 {
     uint64_t h, t = next_frame((mq_ring *)r, &h);
-    return (size_t)(h - t);
+    return h > t ? (size_t)(h - t) : 0;
 }
 
 /* Copies N frames between the ring's slots from POS and LINEAR, in at most
@@ -110,18 +116,46 @@ size_t mq_ring_write(mq_ring *r, const int16_t *src, size_t n)
     if (n)
         copy(r, h, (int16_t *)src, n, 1);
     atomic_store_explicit(&r->head, h + n, memory_order_release);
+    r->hi = h + n;
     return n;
+}
+
+uint64_t mq_ring_rewind(mq_ring *r, uint64_t to)
+{
+    if (to > r->hi)
+        to = r->hi;
+    atomic_store(&r->head, to);
+    unsigned b = atomic_load(&r->busy);
+    while ((b & 1) && atomic_load(&r->busy) == b)
+        sched_yield();
+    uint64_t h, t = next_frame(r, &h);
+    if (t > to) {
+        /* Read past TO before the head came down: those frames are played,
+         * and the ones after them are still in their slots. */
+        atomic_store(&r->head, t);
+        return t;
+    }
+    return to;
 }
 
 size_t mq_ring_read(mq_ring *r, int16_t *dst, size_t n)
 {
-    uint64_t h, t = next_frame(r, &h);
-    size_t have = (size_t)(h - t);
+    /* busy is odd from before the head is loaded until the tail is stored:
+     * mq_ring_rewind lowers the head and then waits out a copy that may have
+     * seen the old one (both sides sequentially consistent, so a copy either
+     * sees the lowered head or is seen as busy). */
+    atomic_fetch_add(&r->busy, 1);
+    uint64_t d = atomic_load_explicit(&r->drop, memory_order_acquire);
+    uint64_t h = atomic_load(&r->head);
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    t = d > t ? d : t;
+    size_t have = h > t ? (size_t)(h - t) : 0;
     if (n > have)
         n = have;
     if (n)
         copy(r, t, dst, n, 0);
     atomic_store_explicit(&r->tail, t + n, memory_order_release);
+    atomic_fetch_add(&r->busy, 1);
     return n;
 }
 
@@ -156,4 +190,5 @@ void mq_ring_reset(mq_ring *r, uint64_t frame)
     atomic_store(&r->head, frame);
     atomic_store(&r->drop, frame);
     atomic_store(&r->tail, frame);
+    r->hi = frame;
 }

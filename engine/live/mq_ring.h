@@ -61,6 +61,18 @@ uint64_t mq_ring_read_count(const mq_ring *r);
  * (mq_ring_writable) only after its next read. */
 void mq_ring_drop(mq_ring *r);
 
+/*
+ * Producer side: takes back the frames written from frame TO on, so that they
+ * can be written anew (the live mixer re-mixing its queued future when a cue
+ * starts: mq_player.h, cut-in). Returns the written count after it: TO, or
+ * later when the consumer has already read past TO (those frames are gone to
+ * the device). Frames taken back stay in their slots until written over, so
+ * a second call may name a later TO, up to the most written since the last
+ * write. Lock-free for the consumer: it never waits; the producer waits, at
+ * most for the one copy the consumer may be in the middle of.
+ */
+uint64_t mq_ring_rewind(mq_ring *r, uint64_t to);
+
 /* The producer's "no more frames are coming" (set) or "more are coming
  * again" (cleared); a dry ring is an underrun only while it is clear. */
 void mq_ring_set_eof(mq_ring *r, int eof);
