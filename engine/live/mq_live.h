@@ -8,10 +8,18 @@
  * Threads: the control thread (the console, or the stdin reader) calls every
  * function here; the player's mixer thread mixes the playing voices into the
  * device's ring (mq_player.h); the PortAudio callback only copies from that
- * ring. Control and mixer share the voices under a mutex held for one short
- * block at a time — never the callback. The ring is kept shallow (about
- * 10 ms) so that a GO reaches the device within about that much plus the
- * device's own buffer; mq_live_status reports the measured figure.
+ * ring. Control and mixer share the voices under the player's lock, held for
+ * one short block at a time — never the callback.
+ *
+ * The mixer keeps MQ_LIVE_QUEUE seconds mixed ahead of the device, so that a
+ * stall of the machine shorter than that (a long kernel call by another
+ * process, a virtual machine's host taking a CPU) passes without a gap. Every
+ * command cuts in (mq_player_cut_in): the queued future is taken back from
+ * just ahead of the device — two device buffers plus the limiter's 3.3 ms —
+ * and mixed again with the command applied, so a GO still reaches the device
+ * within about 10 ms; mq_live_status reports the measured figure. What the
+ * status shows (current cue, elapsed, level) is what the device plays, not
+ * the queued future.
  *
  * Nothing here synthesizes speech: cues come prepared (mq_cues.h) and an
  * ad-lib arrives as finished audio, synthesized by the caller on its own
@@ -19,7 +27,9 @@
  *
  * Frames are counted on the output timeline (frame 0 is the session's first
  * frame handed to the device, pauses excluded); events carry the frame and
- * the wall-clock time since the session opened.
+ * the wall-clock time since the session opened. The mixer's events (a cue or
+ * an ad-lib starting or ending) come out when the device reaches their
+ * frame: a cut-in may still change the future they were mixed in.
  */
 #ifndef MQ_LIVE_H
 #define MQ_LIVE_H
@@ -33,6 +43,7 @@
 #define MQ_LIVE_STOP_FADE  0.3    /* s: `stop` fades the current cue out */
 #define MQ_LIVE_PANIC_FADE 0.25   /* s: panic fades everything out (well under 1 s) */
 #define MQ_LIVE_DUCK_DB    (-12.0) /* cues under an ad-lib: ~25% left (design.md) */
+#define MQ_LIVE_QUEUE      1.5    /* s mixed ahead of the device (cut-in keeps GO quick) */
 
 typedef struct mq_live_opts {
     mq_device_opts device;    /* rate and channels: the cues' */
@@ -74,7 +85,7 @@ typedef struct mq_live_status {
     int playing;              /* voices sounding (cues and ad-libs) */
     long playing_cues[MQ_LIVE_MAX_VOICES];
     int n_playing_cues;
-    int saying;               /* an ad-lib is sounding */
+    int saying;               /* an ad-lib is given and its say_end not out yet */
     int paused;
     double peak_db;           /* output level, dBFS */
     unsigned long underruns;
@@ -84,7 +95,7 @@ typedef struct mq_live_status {
     int realtime;             /* the mixer thread runs with real-time priority */
     char device[160];
     double time;              /* s since the session opened */
-    uint64_t frame;           /* frames mixed so far */
+    uint64_t frame;           /* the frame the device takes next */
 } mq_live_status;
 
 typedef struct mq_live mq_live;
@@ -117,7 +128,8 @@ void mq_live_panic(mq_live *l);
 void mq_live_pause(mq_live *l, int paused);
 /*
  * Speaks an ad-lib now: FRAMES frames of DATA (the cues' rate and channels;
- * the engine keeps the pointer until MQ_EV_SAY_END or mq_live_free) over
+ * the engine keeps the pointer until its MQ_EV_SAY_END comes out — status's
+ * `saying` stays 1 until then — or mq_live_free) over
  * whatever plays, ducking the cues by duck_db while it sounds. MQ_OK;
  * MQ_EINVAL (too many voices sounding).
  */

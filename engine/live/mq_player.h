@@ -44,6 +44,18 @@ typedef struct mq_player_opts {
     double poll_ms;           /* the thread's sleep when the queue is full, 0..500;
                                  0: 1 ms. Longer wakes the CPU less often (a deep
                                  queue of decoded files needs no millisecond polls) */
+    /* Cut-in (live): with STATE_SIZE > 0 the thread saves the source's state
+     * (SAVE), the limiter's and its own before each block, so that
+     * mq_player_cut_in can take back the queued future and mix it again from
+     * just ahead of the device. A deep queue then rides out stalls while a
+     * GO still sounds within milliseconds. GUARD: frames ahead of the
+     * device's read position that are never taken back (at least a device
+     * buffer's worth: the callback may be copying them); 0: 2 x
+     * device.frames_per_buffer, or 256. */
+    size_t state_size;
+    void (*save)(void *user, void *state);
+    void (*load)(void *user, const void *state);
+    size_t guard;
     int realtime;             /* 1: the thread asks for real-time scheduling
                                  (SCHED_FIFO) — a shallow queue (live) must not
                                  wait behind other work; without the right to it
@@ -64,6 +76,36 @@ int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user
  * keeps working without one; mq_player_reopen tries again. */
 int mq_player_open_device(mq_player *p, mq_error *err);
 int mq_player_reopen(mq_player *p, mq_error *err);
+
+/*
+ * The mixer lock: the thread holds it while it saves state, calls the source
+ * and queues one block; a control thread holds it to change the source's
+ * state (the source needs no lock of its own). A priority-inheriting mutex,
+ * so the real-time thread never waits long behind a preempted holder.
+ */
+void mq_player_lock(mq_player *p);
+void mq_player_unlock(mq_player *p);
+
+/*
+ * With the lock held: takes back every queued frame from the first block
+ * boundary at least `guard` frames past the device's read position, and
+ * restores the source (LOAD), the limiter and the thread to their state at
+ * that boundary; the caller then changes the source's state (a cue started)
+ * and unlocks, and the thread mixes the future again with the change from
+ * that frame on. Returns the source frame of that boundary: where the change
+ * takes effect. When the queue does not reach past the guard (or there is no
+ * cut-in), nothing is taken back and the change takes effect at the next
+ * block: the source frame the thread mixes next is returned.
+ */
+uint64_t mq_player_cut_in(mq_player *p);
+
+/*
+ * With the lock held: the source state saved before the block the device is
+ * playing now (NULL without cut-in, or when that block is no longer kept),
+ * and that block's peak level (linear) in *PEAK when PEAK is not NULL. What a
+ * status display shows: the queue is up to `ahead` frames ahead of it.
+ */
+const void *mq_player_heard(mq_player *p, float *peak);
 
 /* MQ_OK, or the first error of the source (with its message) or of the
  * device (MQ_EDEVICE). */
@@ -99,7 +141,8 @@ unsigned long mq_player_underruns(const mq_player *p);
 int mq_player_realtime(const mq_player *p);
 /* Frames handed to the device so far. */
 uint64_t mq_player_frames(const mq_player *p);
-/* Peak level of the last block queued, dBFS (-INFINITY for silence). */
+/* Peak level of the block playing now (with cut-in; without, the last block
+ * queued), dBFS (-INFINITY for silence). Takes the lock. */
 double mq_player_peak(const mq_player *p);
 mq_device *mq_player_device(mq_player *p);
 

@@ -3,12 +3,14 @@
  * frames converted to 16 bits and nothing else, from the first frame; the
  * default (limited) path still hands quiet audio through unchanged once its
  * delay is dropped; mq_player_flush drops what is queued, lets the source be
- * moved while the thread is parked, and starts an ended source again. */
+ * moved while the thread is parked, and starts an ended source again; a cut-in
+ * takes back the queued future and mixes it again from just ahead of the reader. */
 #include "mq_test.h"
 #include "live/mq_player.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* A source of numbered frames: channel 0 carries the frame's number within
@@ -163,6 +165,67 @@ static void test_flush(void)
     mq_player_free(p);
 }
 
+/* ---- cut-in ---- */
+
+static void save_counter(void *user, void *state)
+{
+    memcpy(state, user, sizeof(counter));
+}
+
+static void load_counter(void *user, const void *state)
+{
+    memcpy(user, state, sizeof(counter));
+}
+
+/* A deep queue taken back at a cut-in: the frames before the cut are the old
+ * run, every frame from it on the new one, with no frame lost or repeated,
+ * and the cut lies just past the guard ahead of the reader. */
+static void test_cut_in(void)
+{
+    counter c = { .run = 1, .len = 1000000 };
+    mq_player *p;
+    mq_error err = { 0 };
+    mq_player_opts o = opts(0);
+    o.ahead = 8192;
+    o.block = 64;
+    o.state_size = sizeof c;
+    o.save = save_counter;
+    o.load = load_counter;
+    mq_player_opts bad = o;
+    bad.load = NULL;
+    CHECK_INT(mq_player_create(&bad, count_source, &c, &p, &err), MQ_EINVAL,
+              "cut-in without a load function is refused");
+    CHECK_INT(mq_player_create(&o, count_source, &c, &p, &err), MQ_OK, "a player with cut-in");
+    for (int i = 0; i < 20000 && mq_player_queued(p) < 8000; i++)
+        nap();
+    static int16_t buf[2 * 20000];
+    size_t got = take(p, buf, 1000);
+    mq_player_lock(p);
+    uint64_t r = mq_player_position(p);
+    const counter *h = mq_player_heard(p, NULL);
+    long heard_pos = h ? h->pos : -1;
+    uint64_t at = mq_player_cut_in(p);
+    c.run = 2;
+    mq_player_unlock(p);
+    got += take(p, buf + 2 * got, 20000 - got);
+    CHECK_INT(got, 20000, "frames keep coming after the cut");
+    MQ_CHECK_(heard_pos >= (long)r - 64 && heard_pos <= (long)r, "the state heard is the "
+              "block at the reader", "block at %ld, reader at %llu", heard_pos,
+              (unsigned long long)r);
+    long ahead = (long)(at - r);
+    MQ_CHECK_(ahead >= 256 + 159 && ahead < 256 + 159 + 64, "the cut is just past the guard "
+              "(256) and the limiter's delay (159)", "%ld frames ahead of the reader", ahead);
+    size_t wrong = 0;
+    for (size_t k = 0; k < got; k++) {
+        int pos = buf[2 * k], run = buf[2 * k + 1];
+        int want_run = k < at ? 1 : 2;
+        if ((pos != (int)(k % 20000) || run != want_run) && wrong++ < 3)
+            printf("frame %zu: pos %d run %d\n", k, pos, run);
+    }
+    CHECK_INT(wrong, 0, "the old run up to the cut, the new from it on, every frame once");
+    mq_player_free(p);
+}
+
 int main(void)
 {
     mq_error err = { 0 };
@@ -175,5 +238,6 @@ int main(void)
     test_straight(1);
     test_straight(0);
     test_flush();
+    test_cut_in();
     MQ_TEST_END();
 }
