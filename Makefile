@@ -8,7 +8,7 @@
 #   make soak       a scripted live session of SOAK_SECONDS with the other core busy
 #   make install    PREFIX=/usr/local DESTDIR=
 
-PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc nettle zlib jansson
+PKGS    := espeak-ng portaudio-2.0 sndfile yaml-0.1 soxr libebur128 ncursesw libutf8proc nettle zlib jansson libxxhash
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CC      ?= cc

@@ -2,8 +2,10 @@
 #include "cli.h"
 #include "../output/mq_captions.h"
 #include "../output/mq_export.h"
+#include "../output/mq_outcache.h"
 #include "../output/mq_timeline.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -170,8 +172,13 @@ static int show_progress(void *user, int pass, double fraction)
     return 0;
 }
 
-/* Renders the program in E through the mixer and exports it with captions. */
-static int export_program(cli_env *e, mq_render *r, const render_opts *o)
+static void report_written(const render_opts *o, const mq_output_opts *oo,
+                           const mq_export_report *rep);
+
+/* Renders the program in E through the mixer and exports it with captions;
+ * the export's figures into *KEEP when KEEP is not NULL. */
+static int export_program(cli_env *e, mq_render *r, const render_opts *o,
+                          mq_export_report *keep)
 {
     mq_mix *mix = NULL;
     int st = cli_mix(e, r, &mix);
@@ -200,6 +207,9 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o)
         rc = mq_timeline_write_svg(mix, e->program, &curve, o->timeline, &err);
     }
     free(rep.curve);
+    rep.curve = NULL;
+    if (keep)
+        *keep = rep;
     if (rc == MQ_OK && !o->quiet) {
         const mq_render_stats *rs = mq_render_get_stats(r);
         fprintf(stderr, "%s: speech: %zu item%s synthesized", cli_prog, rs->synthesized,
@@ -212,9 +222,8 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o)
                     rs->damaged == 1 ? "y" : "ies");
         if (rs->uncached)
             fprintf(stderr, " (%zu not kept by the cache: synthesized here)", rs->uncached);
-        fprintf(stderr, "\n%s: wrote %s (%.1f s, %d Hz, %d channel%s, %.1f LUFS, %.1f dBTP)\n",
-                cli_prog, o->out, (double)rep.frames / oo->rate, oo->rate, oo->channels,
-                oo->channels == 1 ? "" : "s", rep.loudness, rep.true_peak);
+        fputc('\n', stderr);
+        report_written(o, oo, &rep);
     }
     mq_mix_free(mix);
     if (rc == MQ_EINTERRUPTED) {
@@ -226,6 +235,86 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o)
         return rc == MQ_EUNSUPPORTED ? CLI_USAGE : rc == MQ_EINPUT ? CLI_USAGE : CLI_FAIL;
     }
     return CLI_OK;
+}
+
+/* The output cache (mq_outcache.h): a render of an unchanged program is the
+ * files an earlier render wrote, copied from the cache. */
+typedef struct out_cache {
+    mq_cache *cache;                    /* NULL: not used */
+    char key[MQ_HASH_HEX];
+    const char *paths[MQ_OUTCACHE_MAX_FILES];
+    size_t n;
+} out_cache;
+
+static void report_written(const render_opts *o, const mq_output_opts *oo,
+                           const mq_export_report *rep)
+{
+    fprintf(stderr, "%s: wrote %s (%.1f s, %d Hz, %d channel%s, %.1f LUFS, %.1f dBTP)\n",
+            cli_prog, o->out, (double)rep->frames / oo->rate, oo->rate, oo->channels,
+            oo->channels == 1 ? "" : "s", rep->loudness, rep->true_peak);
+}
+
+/* Everything besides the program that shapes the files render writes. */
+static void options_string(const render_opts *o, char *buf, size_t size)
+{
+    const char *base = strrchr(o->out, '/');
+    base = base ? base + 1 : o->out;
+    const char *dot = strrchr(base, '.');
+    char ext[16] = "";
+    for (size_t i = 0; dot && dot[i + 1] && i + 1 < sizeof ext; i++)
+        ext[i] = (char)tolower((unsigned char)dot[i + 1]);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    /* The cue sheet names the audio file; nothing else names a path. */
+    snprintf(buf, size, "ext=%s|bits=%d|loudness=%d:%a|srt=%d|lrc=%d|cue=%d:%s|timeline=%d|"
+             "sde=%s", ext, (int)o->fmt, o->loudness_set, o->loudness, !!o->srt, !!o->lrc,
+             !!o->cue, o->cue ? base : "", !!o->timeline, sde ? sde : "(unset)");
+}
+
+/* Opens the user's cache and looks the render up. Returns -1 to render (OC
+ * set up to store the result when it can be kept), else the exit status of
+ * a render done from the cache. */
+static int out_cache_lookup(cli_env *e, const render_opts *o, out_cache *oc)
+{
+    char dir[4096], exe[MQ_HASH_HEX], lexicon[PATH_MAX], opts[512];
+    mq_error err = { 0 };
+    const char *path = mq_cache_default_dir(dir, sizeof dir);
+    /* This very build is part of the key: any change to the engine misses. */
+    if (!path || mq_hash_file("/proc/self/exe", exe, &err) != MQ_OK ||
+        mq_cache_open(path, 0, &oc->cache, &err) != MQ_OK)
+        return -1;   /* cli_prepare warns about an unusable cache */
+    snprintf(lexicon, sizeof lexicon, "%s/lexicon", cli_voices_dir());
+    options_string(o, opts, sizeof opts);
+    mq_outcache_inputs in = { .program = e->program, .voices = e->voices,
+                              .lexicon_dir = lexicon, .engine = exe, .options = opts };
+    if (mq_outcache_key(&in, oc->key, &err) != MQ_OK) {
+        /* A file the program uses cannot be read: the render says so. */
+        mq_cache_free(oc->cache);
+        oc->cache = NULL;
+        return -1;
+    }
+    const char *side[] = { o->srt, o->lrc, o->cue, o->timeline };
+    oc->paths[oc->n++] = o->out;
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
+        if (side[i])
+            oc->paths[oc->n++] = side[i];
+    mq_export_report rep;
+    int hit = mq_outcache_get(oc->cache, oc->key, oc->paths, oc->n, &rep, &err);
+    if (hit == 1) {
+        if (!o->quiet) {
+            fprintf(stderr, "%s: output reused from the cache (the same program, content "
+                    "and options were rendered before): nothing synthesized or mixed\n",
+                    cli_prog);
+            report_written(o, mq_program_output(e->program), &rep);
+        }
+        return CLI_OK;
+    }
+    if (hit == MQ_EIO) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    if (hit < 0 && !o->quiet)
+        fprintf(stderr, "%s: %s; rendering again\n", cli_prog, err.msg);
+    return -1;
 }
 
 int cmd_render(int argc, char **argv)
@@ -244,9 +333,27 @@ int cmd_render(int argc, char **argv)
     }
     cli_catch_signals();
     mq_render *r = NULL;
-    st = cli_open_program(&e, argv[optind], 0, &r);
+    out_cache oc = { 0 };
+    st = cli_open_voices(&e);
     if (st == CLI_OK)
-        st = export_program(&e, r, &o);
+        st = cli_load_program(&e, argv[optind]);
+    int done = st == CLI_OK && !e.no_cache ? out_cache_lookup(&e, &o, &oc) : -1;
+    if (done >= 0) {
+        st = done;
+    } else {
+        mq_export_report rep;
+        if (st == CLI_OK)
+            st = cli_prepare(&e, 0, &r);
+        if (st == CLI_OK)
+            st = export_program(&e, r, &o, &rep);
+        mq_error err = { 0 };
+        if (st == CLI_OK && oc.cache &&
+            mq_outcache_put(oc.cache, oc.key, oc.paths, oc.n, &rep, &err) != MQ_OK &&
+            !o.quiet)
+            fprintf(stderr, "%s: warning: the output was not kept in the cache: %s\n",
+                    cli_prog, err.msg);
+    }
+    mq_cache_free(oc.cache);
     mq_render_free(r);
     cli_env_free(&e);
     return st;
@@ -307,7 +414,7 @@ int cmd_say(int argc, char **argv)
     if (st == CLI_OK)
         st = cli_prepare(&e, 0, &r);
     if (st == CLI_OK)
-        st = export_program(&e, r, &o);
+        st = export_program(&e, r, &o, NULL);
     mq_render_free(r);
     cli_env_free(&e);
     return st;

@@ -153,6 +153,28 @@ static int stamp_time(const char *path, struct tm *tm, mq_error *err)
     return 0;
 }
 
+static void format_stamp(const struct tm *tm, char date[MQ_STAMP_DATE],
+                         char tod[MQ_STAMP_TIME])
+{
+    char d[32], t[32];
+    snprintf(d, sizeof d, "%04d-%02d-%02d", (tm->tm_year + 1900) % 10000,
+             (tm->tm_mon + 1) % 100, tm->tm_mday % 100);
+    snprintf(t, sizeof t, "%02d:%02d:%02d", tm->tm_hour % 100, tm->tm_min % 100,
+             tm->tm_sec % 100);
+    snprintf(date, MQ_STAMP_DATE, "%.10s", d);
+    snprintf(tod, MQ_STAMP_TIME, "%.8s", t);
+}
+
+int mq_outfile_stamp(char date[MQ_STAMP_DATE], char tod[MQ_STAMP_TIME], mq_error *err)
+{
+    struct tm tm;
+    int rc = stamp_time("SOURCE_DATE_EPOCH", &tm, err);
+    if (rc < 0)
+        return rc;
+    format_stamp(&tm, date, tod);
+    return MQ_OK;
+}
+
 static int write_bext(mq_outfile *f, const mq_outfile_meta *meta, const struct tm *tm,
                       mq_error *err)
 {
@@ -161,11 +183,8 @@ static int write_bext(mq_outfile *f, const mq_outfile_meta *meta, const struct t
     copy_utf8(bi.description, sizeof bi.description, meta->title);
     copy_utf8(bi.originator, sizeof bi.originator,
               meta->originator ? meta->originator : "muqir");
-    char date[32], tod[32];
-    snprintf(date, sizeof date, "%04d-%02d-%02d", (tm->tm_year + 1900) % 10000,
-             (tm->tm_mon + 1) % 100, tm->tm_mday % 100);
-    snprintf(tod, sizeof tod, "%02d:%02d:%02d", tm->tm_hour % 100, tm->tm_min % 100,
-             tm->tm_sec % 100);
+    char date[MQ_STAMP_DATE], tod[MQ_STAMP_TIME];
+    format_stamp(tm, date, tod);
     memcpy(bi.origination_date, date, sizeof bi.origination_date);
     memcpy(bi.origination_time, tod, sizeof bi.origination_time);
     bi.version = 2;

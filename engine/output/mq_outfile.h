@@ -67,6 +67,14 @@ typedef struct mq_outfile_meta {
     size_t expected_frames;
 } mq_outfile_meta;
 
+/* The origination stamp a WAV export made now carries in its bext chunk:
+ * DATE "YYYY-MM-DD" and TOD "HH:MM:SS", from SOURCE_DATE_EPOCH (UTC) when it
+ * is set, else the local time now. MQ_OK, or MQ_EINPUT when SOURCE_DATE_EPOCH
+ * is not a number of seconds. (mq_outcache restamps files it reuses.) */
+#define MQ_STAMP_DATE 11
+#define MQ_STAMP_TIME 9
+int mq_outfile_stamp(char date[MQ_STAMP_DATE], char tod[MQ_STAMP_TIME], mq_error *err);
+
 #define MQ_OUTFILE_META_INIT                                                   \
     { .title = NULL, .originator = NULL, .loudness = NAN, .true_peak = NAN,     \
       .loudness_range = NAN, .max_momentary = NAN, .max_short_term = NAN,      \

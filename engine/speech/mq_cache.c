@@ -248,6 +248,13 @@ static int by_age(const void *a, const void *b)
     return x->mtime < y->mtime ? -1 : x->mtime > y->mtime ? 1 : strcmp(x->path, y->path);
 }
 
+/* Whether two cache paths belong to one key (DIR/ab/KEY.something). */
+static int same_key(const char *a, const char *b)
+{
+    const char *da = strchr(strrchr(a, '/'), '.'), *db = strchr(strrchr(b, '/'), '.');
+    return da && db && da - a == db - b && !strncmp(a, b, (size_t)(da - a));
+}
+
 int mq_cache_trim(mq_cache *c, mq_error *err)
 {
     cache_file *files = NULL;
@@ -266,7 +273,11 @@ int mq_cache_trim(mq_cache *c, mq_error *err)
         struct dirent *e;
         while (s && (e = readdir(s))) {
             size_t len = strlen(e->d_name);
-            if (len < 5 || strcmp(e->d_name + len - 4, ".mqs"))
+            /* Speech entries (.mqs) and output entries: an index (.mqo) and
+             * its files (.mqd), which age with their index. */
+            if (len < 5 || (strcmp(e->d_name + len - 4, ".mqs") &&
+                            strcmp(e->d_name + len - 4, ".mqo") &&
+                            strcmp(e->d_name + len - 4, ".mqd")))
                 continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 64;
@@ -288,6 +299,15 @@ int mq_cache_trim(mq_cache *c, mq_error *err)
             if (stat(files[n].path, &st))
                 continue;
             files[n].mtime = st.st_mtime;
+            if (!strcmp(e->d_name + len - 4, ".mqd")) {
+                /* KEY.N.mqd ages with KEY.mqo (touched when the entry is used). */
+                char idx[PATH_MAX + 300];
+                const char *dot = strchr(e->d_name, '.');
+                struct stat ist;
+                snprintf(idx, sizeof idx, "%s/%.*s.mqo", sub, (int)(dot - e->d_name), e->d_name);
+                if (stat(idx, &ist) == 0)
+                    files[n].mtime = ist.st_mtime;
+            }
             files[n].size = st.st_size;
             total += (uint64_t)st.st_size;
             n++;
@@ -301,6 +321,12 @@ int mq_cache_trim(mq_cache *c, mq_error *err)
     for (size_t i = 0; i < n && total > c->max_bytes; i++) {
         if (unlink(files[i].path) == 0)
             total -= (uint64_t)files[i].size;
+        /* An output entry goes whole: its files sort next to each other. */
+        while (i + 1 < n && same_key(files[i].path, files[i + 1].path)) {
+            i++;
+            if (unlink(files[i].path) == 0)
+                total -= (uint64_t)files[i].size;
+        }
     }
     free(files);
     return MQ_OK;

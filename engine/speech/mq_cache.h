@@ -59,7 +59,8 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lu
 int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
                  double lufs, const mq_cache_sentence *s, size_t n, mq_error *err);
 
-/* Removes the least recently used entries until the cache fits its bound.
+/* Removes the least recently used entries until the cache fits its bound;
+ * the output cache's entries in the same folder (mq_outcache.h) count too.
  * MQ_OK or MQ_EIO. */
 int mq_cache_trim(mq_cache *c, mq_error *err);
 
