@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 /* Bumped whenever the engine's sound changes in a way the key cannot see. */
-#define MQ_SPEECH_FORMAT "muqir-speech-4"
+#define MQ_SPEECH_FORMAT "muqir-speech-6"
 
 void mq_render_set_cache(mq_render *r, mq_cache *cache) { r->cache = cache; }
 const mq_render_stats *mq_render_get_stats(const mq_render *r) { return &r->stats; }
@@ -210,6 +210,12 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
     if (sp == r->env.speech)
         r->speech_uses++;
     int rc = synthesize(r, sp, i, &mono, &c, err);
+    /* A stop asked for while it spoke (Ctrl-C; SIGTERM from the render to
+     * its synthesis processes) may have cut it short without an error: such
+     * speech is never kept (an interrupted render stored empty entries,
+     * which later renders took for the item's speech). */
+    if (rc == MQ_OK && r->env.stop && *r->env.stop)
+        rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
     /* Measured here, once: the entry keeps it, so no later render (nor the
      * process that mixes) measures this voice again. */
     if (rc == MQ_OK)

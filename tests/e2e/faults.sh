@@ -79,8 +79,18 @@ for sig in INT TERM; do
         sleep 0.3
         check "SIG$sig (--jobs $jobs): no synthesis process left" \
             test -z "$(grep -lsF -f "$T/pattern" /proc/[0-9]*/cmdline)"
+        # Entries the interrupted processes left (all of the same text).
+        find "$T/cache" -name '*.mqs' -exec stat -c %s {} + >> "$T/sizes" 2>/dev/null
     done
 done
+# Speech cut short by the stop is never kept: every entry left is the whole
+# item (an interrupted render used to store empty or shortened entries, which
+# later renders took for the item's speech).
+printf 'title: 一段\nitems:\n  - read: %s\n' "$PWD/content/texts/02-daitou-shigan.txt" > "$T/one.yaml"
+XDG_CACHE_HOME="$T/refcache" "$MUQIR" check "$T/one.yaml" >/dev/null 2>&1
+whole=$(find "$T/refcache" -name '*.mqs' -exec stat -c %s {} + 2>/dev/null | head -n 1)
+check "interrupted renders left only whole entries ($(sort -u "$T/sizes" 2>/dev/null | tr '\n' ' ')vs ${whole:-?})" \
+    test -n "$whole" -a -z "$(grep -vx "$whole" "$T/sizes" 2>/dev/null)"
 # Later in the export (the second pass): the same.
 rm -rf "$T/sig"; mkdir -p "$T/sig"
 "$MUQIR" render "$T/long.yaml" -o "$T/sig/long.wav" 2>"$T/err" &   # cached now
