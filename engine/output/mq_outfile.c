@@ -1,4 +1,5 @@
 /* mq_outfile.c — safe audio export with libsndfile; see mq_outfile.h. */
+#define _GNU_SOURCE /* sync_file_range */
 #include "mq_outfile.h"
 
 #include <errno.h>
@@ -25,7 +26,11 @@ struct mq_outfile {
     int bext;            /* a bext chunk was written at open */
     struct tm tm;        /* its origination date and time */
     char title[256];     /* and its description */
+    size_t unsynced;     /* frames written since the disk was last asked to start */
 };
+
+/* 1M frames: 4 MB of 16-bit stereo. */
+#define SYNC_EVERY_FRAMES ((size_t)1 << 20)
 
 /* A RIFF size field is 32 bits; keep 1 MiB for the header chunks. */
 #define WAV_DATA_LIMIT (0xFFFFFFFFull - (1ull << 20))
@@ -315,6 +320,13 @@ int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *
                             errno ? strerror(errno) : why);
     }
     f->frames += frames;
+    /* Every few MB the disk is asked to start writing (not waited for): the
+     * fsync at commit then waits for the last few MB, not the whole file. */
+    f->unsynced += frames;
+    if (f->unsynced >= SYNC_EVERY_FRAMES) {
+        f->unsynced = 0;
+        sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
     return MQ_OK;
 }
 

@@ -3,7 +3,9 @@
  *
  * The file is written under a temporary name in the destination's folder
  * (".NAME.XXXXXX") and renamed over the destination only by
- * mq_outfile_commit, after the data is complete and flushed to disk: a full
+ * mq_outfile_commit, after the data is complete and flushed to disk (the
+ * disk is asked to start on it every few MB while it is written, so the
+ * final fsync waits for little): a full
  * disk, a crash or Ctrl-C never leaves a partial file where the user expects a
  * finished one, and never damages an earlier file of the same name. Every
  * format below is written this way.

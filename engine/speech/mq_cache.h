@@ -6,7 +6,7 @@
  * timings of its sentences, stored under a key the caller derives from
  * everything that shapes the sound (the reading, the voice's parameters, the
  * rate, the engine's and eSpeak NG's versions). Each entry carries the
- * CRC-32 of its contents: a damaged entry is detected, removed and reported
+ * XXH3-64 checksum of its contents: a damaged entry is detected, removed and reported
  * as a miss — it is never played. The cache's size is bounded: the entries
  * used least recently are removed first. Entries are written whole or not at
  * all (temporary file, then rename), so concurrent writers (the synthesis
