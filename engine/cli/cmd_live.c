@@ -64,17 +64,18 @@ int live_say(live_session *s, const char *text, mq_error *err)
                           .stop = &cli_stop };
         rc = mq_cues_prepare(&me, NULL, NULL, &c, err);
     }
-    /* Ad-libs that have finished sounding are let go: when none sounds, the
-     * engine holds no pointer into any of them (only this thread adds one),
-     * so an evening of ad-libs does not keep every one in memory. */
-    if (rc == MQ_OK && s->n_said) {
-        mq_live_status st;
-        mq_live_status_get(s->live, &st);
-        if (!st.saying) {
-            for (size_t i = 0; i < s->n_said; i++)
+    /* Ad-libs the engine has let go (their say_end is out) are freed one by
+     * one: with one every few seconds they overlap, and waiting for a moment
+     * when none sounds kept an evening's worth (each a mapped file). */
+    if (rc == MQ_OK) {
+        size_t k = 0;
+        for (size_t i = 0; i < s->n_said; i++) {
+            if (mq_live_holds(s->live, mq_cues_get(s->said[i], 0)->data))
+                s->said[k++] = s->said[i];
+            else
                 mq_cues_free(s->said[i]);
-            s->n_said = 0;
         }
+        s->n_said = k;
     }
     mq_cues **grown = NULL;
     if (rc == MQ_OK && !(grown = realloc(s->said, (s->n_said + 1) * sizeof *grown)))

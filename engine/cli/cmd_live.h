@@ -10,8 +10,8 @@ typedef struct live_session {
     cli_env *env;
     mq_cues *cues;
     mq_live *live;
-    mq_cues **said;           /* ad-libs spoken since none sounded (the engine
-                                 reads them while they sound; see live_say) */
+    mq_cues **said;           /* ad-libs the engine may still read
+                                 (mq_live_holds; see live_say) */
     size_t n_said;
     int rate, channels;
 } live_session;

@@ -55,7 +55,8 @@ struct mq_live {
     double last_go;
     uint64_t go_ns;
     int go_pending, mark_set;
-    long says_open;           /* ad-libs given whose say_end is not out yet */
+    const float *held[MQ_LIVE_MAX_ADLIBS]; /* ad-libs given whose say_end is not out */
+    size_t n_held;
     evq pend;                 /* the mixer's events, out once the device plays their frame */
     evq ev;                   /* events out */
     /* Control thread only: */
@@ -111,8 +112,11 @@ static void publish(mq_live *l)
     while (l->pend.count && l->pend.e[l->pend.head].frame <= pos) {
         mq_live_event *e = enqueue(&l->ev, &l->pend.e[l->pend.head]);
         e->time = since(l, mq_device_now_ns());
-        if (e->type == MQ_EV_SAY_END && l->says_open > 0)
-            l->says_open--;
+        for (size_t i = 0; e->type == MQ_EV_SAY_END && i < l->n_held; i++)
+            if (l->held[i] == e->adlib) {
+                l->held[i] = l->held[--l->n_held];
+                break;
+            }
         l->pend.head = (l->pend.head + 1) % MAX_EVENTS;
         l->pend.count--;
     }
@@ -181,8 +185,10 @@ static int mix_voice(mq_live *l, voice *v, float *out, size_t n)
             mq_device_mark(mq_player_device(l->player), v->start);
             l->mark_set = 1;
         }
-        push_mixed(l, v->cue < 0 ? MQ_EV_SAY_START : MQ_EV_CUE_START, v->cue, v->start)
-            ->auto_follow = v->auto_follow;
+        mq_live_event *e = push_mixed(l, v->cue < 0 ? MQ_EV_SAY_START : MQ_EV_CUE_START, v->cue,
+                                      v->start);
+        e->auto_follow = v->auto_follow;
+        e->adlib = v->cue < 0 ? v->data : NULL;
     }
     int duckable = v->cue >= 0, faded = 0;
     for (; k < n; k++) {
@@ -209,7 +215,7 @@ static int mix_voice(mq_live *l, voice *v, float *out, size_t n)
         return 0;
     /* Ended here: by a fade, or at its last frame. */
     push_mixed(l, v->cue < 0 ? MQ_EV_SAY_END : faded ? MQ_EV_CUE_FADED : MQ_EV_CUE_END, v->cue,
-               l->ms.frame + k);
+               l->ms.frame + k)->adlib = v->cue < 0 ? v->data : NULL;
     v->used = 0;
     long nx = v->cue + 1;
     const mq_cue *q = v->cue >= 0 && !faded ? mq_cues_get(l->cues, (size_t)nx) : NULL;
@@ -425,19 +431,37 @@ void mq_live_pause(mq_live *l, int paused)
 
 int mq_live_say(mq_live *l, const float *data, size_t frames, mq_error *err)
 {
+    if (!data)
+        return mq_error_set(err, MQ_EINVAL, "say: no audio");
     mq_player_lock(l->player);
+    publish(l);
+    int room = l->n_held < MQ_LIVE_MAX_ADLIBS;
     cut(l);
-    voice *v = new_voice(l);
+    voice *v = room ? new_voice(l) : NULL;
     if (v) {
         v->cue = -1;
         v->data = data;
         v->frames = frames;
         v->wait = (size_t)(SAY_LEAD * l->rate);
-        l->says_open++;
+        l->held[l->n_held++] = data;
     }
     mq_player_unlock(l->player);
+    if (!room)
+        return mq_error_set(err, MQ_EINVAL, "%d ad-libs are waiting to end already",
+                            MQ_LIVE_MAX_ADLIBS);
     return v ? MQ_OK : mq_error_set(err, MQ_EINVAL, "%d sounds at once already; stop one first",
                                     MQ_LIVE_MAX_VOICES);
+}
+
+int mq_live_holds(mq_live *l, const float *data)
+{
+    mq_player_lock(l->player);
+    publish(l);
+    int held = 0;
+    for (size_t i = 0; i < l->n_held && !held; i++)
+        held = l->held[i] == data;
+    mq_player_unlock(l->player);
+    return held;
 }
 
 int mq_live_reopen(mq_live *l, mq_error *err)
@@ -517,8 +541,8 @@ void mq_live_status_get(mq_live *l, mq_live_status *st)
     }
     /* An ad-lib counts from mq_live_say to its say_end event: until then the
      * engine may mix it again (a cut-in) and holds its data. */
-    st->saying = l->says_open > 0;
-    st->playing += (int)l->says_open;
+    st->saying = l->n_held > 0;
+    st->playing += (int)l->n_held;
     if (cur) {
         st->current = cur->cue;
         st->elapsed = (double)cur->pos / l->rate;

@@ -74,9 +74,12 @@ typedef struct mq_live_event {
     double latency_ms;        /* MQ_EV_LATENCY: GO to first sample handed to the device */
     unsigned long count;      /* MQ_EV_UNDERRUN: underruns so far */
     char text[256];           /* MQ_EV_DEVICE_ERROR: what happened */
+    const float *adlib;       /* MQ_EV_SAY_START, MQ_EV_SAY_END: the ad-lib's DATA
+                                 as given to mq_live_say */
 } mq_live_event;
 
 #define MQ_LIVE_MAX_VOICES 16
+#define MQ_LIVE_MAX_ADLIBS 64   /* ad-libs given and not let go (mq_live_holds) */
 
 typedef struct mq_live_status {
     long next;                /* the standby cue (GO starts it), -1 after the last */
@@ -131,9 +134,13 @@ void mq_live_pause(mq_live *l, int paused);
  * the engine keeps the pointer until its MQ_EV_SAY_END comes out — status's
  * `saying` stays 1 until then — or mq_live_free) over
  * whatever plays, ducking the cues by duck_db while it sounds. MQ_OK;
- * MQ_EINVAL (too many voices sounding).
+ * MQ_EINVAL (too many voices sounding, or MQ_LIVE_MAX_ADLIBS ad-libs not
+ * let go yet).
  */
 int mq_live_say(mq_live *l, const float *data, size_t frames, mq_error *err);
+/* 1 while DATA, given to mq_live_say, may still be read: until its
+ * MQ_EV_SAY_END has come out (or mq_live_free); then its caller frees it. */
+int mq_live_holds(mq_live *l, const float *data);
 /* Closes and opens the device again. MQ_OK or MQ_EDEVICE. */
 int mq_live_reopen(mq_live *l, mq_error *err);
 

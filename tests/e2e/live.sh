@@ -48,9 +48,14 @@ ev() { python3 -c 'import json,sys; print(" ".join(json.loads(l)["event"] for l 
 seq=$(ev | sed 's/ underrun//g')
 n_under=$(ev | tr ' ' '\n' | grep -c '^underrun$')
 check "no underrun in the session ($n_under)" test "$n_under" = 0
-# (go_ignored is queued at once; cue_start when the mixer places the cue.)
-want="device_ok cue_start latency say_start say_end status cue_faded status go_ignored cue_start latency error error quit"
-check "the events come in order: $seq" test "$seq" = "$want"
+# go_ignored comes out at once; cue_start and latency when the device reaches
+# the cue's first frame, ~10 ms after the first GO — before or after the
+# second GO is read (a slow build reads it later), so go_ignored is checked
+# apart: once, after the second status.
+want="device_ok cue_start latency say_start say_end status cue_faded status cue_start latency error error quit"
+check "the events come in order: $seq" test "$(echo "$seq" | sed 's/ go_ignored//')" = "$want"
+check "one go_ignored, after the second status" \
+    python3 -c 'import sys; e = sys.argv[1].split(); i = [k for k, x in enumerate(e) if x == "status"]; g = [k for k, x in enumerate(e) if x == "go_ignored"]; sys.exit(not (len(g) == 1 and len(i) >= 2 and g[0] > i[1]))' "$seq"
 
 cat > "$T/check.py" <<'PY'
 import json, sys, wave, array
@@ -116,22 +121,25 @@ expect_in "GO on a cue that does not exist says so" "$T/events" 'no cue 9 (cues 
 expect_in "an unknown command says so" "$T/events" "unknown command 'bogus'"
 if [ "$(val duck_gain)" = "" ]; then cat "$T/res"; fi
 
-# The mixer starved: a real-time busy loop above it takes its core for 0.3 s,
-# twice, while the device's callback runs on the other — what another
-# process's long kernel call or a virtual machine's host taking one CPU does
-# (the hour soak of the last session had such bursts with a 10 ms queue).
-# The mixer keeps 1.5 s queued ahead of the device, so the device plays on
-# from the queue: no underrun; and a GO after it still sounds within
-# milliseconds (cut-in). Needs real-time rights and two cores.
+# A second session. The mixer starved: a real-time busy loop above it takes
+# its core for 0.3 s, twice, while the device's callback runs on the other —
+# what another process's long kernel call or a virtual machine's host taking
+# one CPU does (the hour soak of the last session had such bursts with a 10 ms
+# queue). The mixer keeps 1.5 s queued ahead of the device, so the device
+# plays on from the queue: no underrun; and a GO after it still sounds within
+# milliseconds (cut-in). Needs real-time rights and two cores. Then ad-libs
+# one after another, overlapping: each is let go once its say_end is out.
+mkfifo "$T/cmd2"
+HOME="$T/home" MUQIR_DEVICE_CLOCK=system "$MUQIR" live "$T/show.yaml" <"$T/cmd2" \
+    >"$T/events2" 2>"$T/err2" &
+pid=$!
+exec 3>"$T/cmd2"
+for _ in $(seq 600); do grep -q device_ok "$T/events2" 2>/dev/null && break; sleep 0.1; done
+echo go >&3
+sleep 0.5
+starve=0
 if chrt -f 1 true 2>/dev/null && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-    mkfifo "$T/cmd2"
-    HOME="$T/home" MUQIR_DEVICE_CLOCK=system "$MUQIR" live "$T/show.yaml" <"$T/cmd2" \
-        >"$T/events2" 2>"$T/err2" &
-    pid=$!
-    exec 3>"$T/cmd2"
-    for _ in $(seq 600); do grep -q device_ok "$T/events2" 2>/dev/null && break; sleep 0.1; done
-    echo go >&3
-    sleep 0.5
+    starve=1
     mixer=$(grep -l '^muqir-mixer' /proc/"$pid"/task/*/comm 2>/dev/null | head -n 1 | cut -d/ -f5)
     check "the mixer thread is named muqir-mixer" test -n "$mixer"
     taskset -a -p -c 1 "$pid" >/dev/null && taskset -p -c 0 "$mixer" >/dev/null
@@ -143,17 +151,33 @@ while time.monotonic() < end:
     pass'
         sleep 0.5
     done
-    { echo "go 2"; sleep 0.5; echo status; echo quit; } >&3
-    exec 3>&-
-    wait "$pid"
-    RC=$?
-    expect_rc "a session with its mixer starved twice for 0.3 s" 0
-    n_under=$(grep -c '"event":"underrun"' "$T/events2")
-    check "no underrun while the mixer was starved ($n_under)" test "$n_under" = 0
-    lat2=$(python3 -c 'import json,sys; print([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "latency"][-1]["latency_ms"])' "$T/events2" 2>/dev/null)
-    check "a GO after it sounds in ${lat2:-?} ms (< 20 ms)" \
-        awk -v l="${lat2:-99}" 'BEGIN { exit !(l < 20) }'
 fi
+echo "go 2" >&3
+# Seven ad-libs of ~2.5 s, 0.8 s apart: there is never a moment with none
+# sounding, and by the seventh the first ones have ended. The audio of each
+# is a mapped file (deleted); those that ended must be gone (the earlier rule,
+# "let go when none sounds", kept all seven).
+for k in 1 2 3 4 5 6 7; do echo "say 第${k}条通知：请大家注意安全。" >&3; sleep 0.8; done
+maps=$(awk '/muqir-cues/ { print $5 }' /proc/"$pid"/maps | sort -u | wc -l)
+for _ in $(seq 300); do
+    [ "$(grep -c '"event":"say_end"' "$T/events2")" -ge 7 ] && break
+    sleep 0.1
+done
+{ echo status; echo quit; } >&3
+exec 3>&-
+wait "$pid"
+RC=$?
+expect_rc "a second session" 0
+n_under=$(grep -c '"event":"underrun"' "$T/events2")
+if [ "$starve" = 1 ]; then
+    check "no underrun while the mixer was starved twice for 0.3 s ($n_under)" test "$n_under" = 0
+fi
+lat2=$(python3 -c 'import json,sys; print([e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "latency"][-1]["latency_ms"])' "$T/events2" 2>/dev/null)
+check "a GO after it sounds in ${lat2:-?} ms (< 20 ms)" \
+    awk -v l="${lat2:-99}" 'BEGIN { exit !(l < 20) }'
+check "7 ad-libs, overlapping, all spoken" test "$(grep -c '"event":"say_end"' "$T/events2")" = 7
+check "ad-libs that ended are let go while others sound: $maps cue files mapped (of 8)" \
+    test "$maps" -le 6
 
 # The console, used as a person would: in tmux, keys sent, the screen read.
 if command -v tmux >/dev/null; then
