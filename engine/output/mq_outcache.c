@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* sync_file_range */
 #include "mq_outcache.h"
 #include "../speech/mq_speech.h"
+#include "../util/mq_fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -166,33 +167,6 @@ static void data_path(const mq_cache *c, const char *key, size_t i, char *buf, s
     snprintf(buf, size, "%s/%.2s/%s.%zu.mqd", mq_cache_dir(c), key, key, i);
 }
 
-static int read_all(int fd, void *buf, size_t n)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t r = read(fd, (char *)buf + done, n - done);
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t w = write(fd, (const char *)buf + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = EIO;
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    return 0;
-}
-
 static uint64_t index_sum(const idx *x)
 {
     return XXH3_64bits(x, offsetof(idx, sum));
@@ -267,13 +241,13 @@ static int copy_out(const char *src, const idx_file *f, const char *dest, char *
     uint64_t pos = 0;
     while (rc == MQ_OK && pos < f->size) {
         size_t want = f->size - pos < COPY_BLOCK ? (size_t)(f->size - pos) : COPY_BLOCK;
-        if (read_all(in, buf, want)) {
+        if (mq_read_all(in, buf, want)) {
             rc = mq_error_set(err, MQ_EINPUT, "cache entry %s is damaged (cut short)", src);
             break;
         }
         XXH3_64bits_update(xs, buf, want);
         apply(buf, pos, want, pt, npt);
-        if (write_all(out, buf, want))
+        if (mq_write_all(out, buf, want))
             rc = mq_error_set(err, MQ_EIO, "%s: write failed: %s", dest, strerror(errno));
         /* The disk starts on it now: the fsync below then waits for less. */
         sync_file_range(out, (off_t)pos, (off_t)want, SYNC_FILE_RANGE_WRITE);
@@ -308,7 +282,8 @@ int mq_outcache_get(mq_cache *c, const char *key, const char *const *paths, size
         return 0;
     idx x;
     struct stat st;
-    int ok = fstat(fd, &st) == 0 && st.st_size == (off_t)sizeof x && !read_all(fd, &x, sizeof x);
+    int ok = fstat(fd, &st) == 0 && st.st_size == (off_t)sizeof x &&
+             !mq_read_all(fd, &x, sizeof x);
     close(fd);
     if (!ok || memcmp(x.magic, MAGIC, 8) || x.sum != index_sum(&x) ||
         x.n > MQ_OUTCACHE_MAX_FILES) {
@@ -434,7 +409,7 @@ static int store_file(const char *src, const char *dest, idx_file *f, char *buf,
             break;
         }
         XXH3_64bits_update(xs, buf, (size_t)r);
-        if (out >= 0 && write_all(out, buf, (size_t)r))
+        if (out >= 0 && mq_write_all(out, buf, (size_t)r))
             rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
         size += (uint64_t)r;
     }
@@ -490,7 +465,7 @@ int mq_outcache_put(mq_cache *c, const char *key, const char *const *paths, size
     char tmp[PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     int fd = rc == MQ_OK ? mkstemp(tmp) : -1;
-    if (rc == MQ_OK && (fd < 0 || write_all(fd, &x, sizeof x)))
+    if (rc == MQ_OK && (fd < 0 || mq_write_all(fd, &x, sizeof x)))
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", mq_cache_dir(c), strerror(errno));
     if (fd >= 0 && close(fd) && rc == MQ_OK)
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", mq_cache_dir(c), strerror(errno));

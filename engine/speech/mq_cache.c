@@ -1,5 +1,6 @@
 /* mq_cache.c — the on-disk speech cache; see mq_cache.h. */
 #include "mq_cache.h"
+#include "../util/mq_fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -98,17 +99,6 @@ static void entry_path(const mq_cache *c, const char *key, char *buf, size_t siz
     snprintf(buf, size, "%s/%.2s/%s.mqs", c->dir, key, key);
 }
 
-static int read_all(int fd, void *buf, size_t n)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t r = read(fd, (char *)buf + done, n - done);
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
-
 int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs,
                  mq_cache_sentence_fn fn, void *user, mq_error *err)
 {
@@ -121,7 +111,7 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lu
     char *sent = NULL;
     struct stat st;
     size_t base = out->frames;
-    if (fstat(fd, &st) || read_all(fd, &h, sizeof h) || memcmp(h.magic, MAGIC, 8) ||
+    if (fstat(fd, &st) || mq_read_all(fd, &h, sizeof h) || memcmp(h.magic, MAGIC, 8) ||
         h.payload_bytes != (uint64_t)st.st_size - sizeof h ||
         h.frames > h.payload_bytes / sizeof(float))
         goto damaged;
@@ -137,7 +127,7 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lu
         close(fd);
         return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
     }
-    if (read_all(fd, sent, sbytes))
+    if (mq_read_all(fd, sent, sbytes))
         goto damaged;
     /* The samples are summed a block at a time as they arrive, while the
      * block is still in the processor's cache: the same sum as checksum(). */
@@ -154,7 +144,7 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lu
     int cut = 0;
     while (left && !cut) {
         size_t k = left < (256u << 10) ? left : (256u << 10);
-        cut = read_all(fd, dst, k);
+        cut = mq_read_all(fd, dst, k);
         XXH3_64bits_update(xs, dst, k);
         dst += k;
         left -= k;
@@ -238,9 +228,8 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
     int fd = mkstemp(tmp);
     int rc = MQ_OK;
     size_t fbytes = frames * sizeof(float);
-    if (fd < 0 || write(fd, &h, sizeof h) != (ssize_t)sizeof h ||
-        write(fd, sent, sbytes) != (ssize_t)sbytes ||
-        (fbytes && write(fd, mono, fbytes) != (ssize_t)fbytes))
+    if (fd < 0 || mq_write_all(fd, &h, sizeof h) || mq_write_all(fd, sent, sbytes) ||
+        mq_write_all(fd, mono, fbytes))
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
     if (fd >= 0 && close(fd) && rc == MQ_OK)
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
