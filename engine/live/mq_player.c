@@ -275,14 +275,15 @@ int mq_player_create(const mq_player_opts *opts, mq_source_fn source, void *user
             rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     }
     if (rc == MQ_OK && opts->state_size) {
-        /* Every queued block keeps its slot: the ring's frames, the
-         * limiter's delay and a margin. */
+        /* Every queued block keeps its slot: the ring's frames and the
+         * limiter's delay, and 64 more, so that after a cut the blocks
+         * just before it (the one playing) are still kept. */
         p->guard = opts->guard ? opts->guard
                  : opts->device.frames_per_buffer ? 2 * (size_t)opts->device.frames_per_buffer
                                                   : 256;
         p->lim_size = (mq_limiter_state_size(p->lim) + 63) / 64 * 64;
         p->slot_size = SLOT_HEAD + p->lim_size + (opts->state_size + 63) / 64 * 64;
-        p->nslots = (opts->ahead + p->latency) / opts->block + 8;
+        p->nslots = (opts->ahead + p->latency) / opts->block + 64;
         p->slots = malloc(p->nslots * p->slot_size);
         if (!p->slots)
             rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
@@ -454,8 +455,15 @@ uint64_t mq_player_cut_in(mq_player *p)
         uint64_t got = mq_ring_rewind(p->ring, pos);
         if (got == pos)
             break;
+        if (got < pos)
+            return p->frame;      /* a kept block past what was written: never so */
         want = got;               /* the device read past it meanwhile */
     }
+    /* The slots are a circle: the blocks now taken back reused the slots of
+     * the oldest blocks before Q, which are therefore no longer kept. */
+    uint64_t intact = p->seq >= p->nslots ? p->seq - p->nslots + 1 : 0;
+    if (intact > p->valid_from)
+        p->valid_from = intact;
     slot_head *h = slot(p, q);
     p->frame = h->frame;
     p->skip = h->skip;
