@@ -179,6 +179,18 @@ static void load_counter(void *user, const void *state)
     memcpy(user, state, sizeof(counter));
 }
 
+/* A limited player with cut-in over a counter, 8192 frames deep. */
+static mq_player_opts cut_opts(void)
+{
+    mq_player_opts o = opts(0);
+    o.ahead = 8192;
+    o.block = 64;
+    o.state_size = sizeof(counter);
+    o.save = save_counter;
+    o.load = load_counter;
+    return o;
+}
+
 /* A deep queue taken back at a cut-in: the frames before the cut are the old
  * run, every frame from it on the new one, with no frame lost or repeated,
  * and the cut lies just past the guard ahead of the reader. */
@@ -187,12 +199,7 @@ static void test_cut_in(void)
     counter c = { .run = 1, .len = 1000000 };
     mq_player *p;
     mq_error err = { 0 };
-    mq_player_opts o = opts(0);
-    o.ahead = 8192;
-    o.block = 64;
-    o.state_size = sizeof c;
-    o.save = save_counter;
-    o.load = load_counter;
+    mq_player_opts o = cut_opts();
     mq_player_opts bad = o;
     bad.load = NULL;
     CHECK_INT(mq_player_create(&bad, count_source, &c, &p, &err), MQ_EINVAL,
@@ -238,12 +245,7 @@ static void test_many_cuts(void)
     counter c = { .run = 1, .len = 100000000 };
     mq_player *p;
     mq_error err = { 0 };
-    mq_player_opts o = opts(0);
-    o.ahead = 8192;
-    o.block = 64;
-    o.state_size = sizeof c;
-    o.save = save_counter;
-    o.load = load_counter;
+    mq_player_opts o = cut_opts();
     CHECK_INT(mq_player_create(&o, count_source, &c, &p, &err), MQ_OK, "a player for many cuts");
     static int16_t buf[2 * 600];
     uint64_t k = 0;

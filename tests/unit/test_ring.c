@@ -88,14 +88,21 @@ static int is_drop(uint64_t k)
     return 0;
 }
 
+/* A mono ring of 64 frames, and IN filled with the frames 1..64. */
+static mq_ring *small_ring(const char *desc, int16_t in[64])
+{
+    mq_ring *r = NULL;
+    CHECK_INT(mq_ring_create(64, 1, &r, NULL), MQ_OK, desc);
+    for (int i = 0; i < 64; i++)
+        in[i] = (int16_t)(i + 1);
+    return r;
+}
+
 static void test_drop(void)
 {
     mq_error err = { 0 };
-    mq_ring *r;
-    CHECK_INT(mq_ring_create(64, 1, &r, &err), MQ_OK, "a ring for drops");
     int16_t in[64], out[64];
-    for (int i = 0; i < 64; i++)
-        in[i] = (int16_t)(i + 1);
+    mq_ring *r = small_ring("a ring for drops", in);
     mq_ring_drop(r);
     CHECK_INT(mq_ring_readable(r), 0, "dropping an empty ring is harmless");
     CHECK_INT(mq_ring_write(r, in, 50), 50, "50 frames written");
@@ -217,11 +224,8 @@ static void *rewinder(void *arg)
 static void test_rewind(void)
 {
     mq_error err = { 0 };
-    mq_ring *r;
-    CHECK_INT(mq_ring_create(64, 1, &r, &err), MQ_OK, "a ring for rewinds");
     int16_t in[64], out[64];
-    for (int i = 0; i < 64; i++)
-        in[i] = (int16_t)(i + 1);
+    mq_ring *r = small_ring("a ring for rewinds", in);
     CHECK_INT(mq_ring_write(r, in, 50), 50, "50 frames written");
     CHECK_INT(mq_ring_read(r, out, 10), 10, "10 read");
     CHECK_INT((long)mq_ring_rewind(r, 30), 30, "rewind to frame 30");
