@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_EVENTS 512
 #define BLOCK 64            /* frames mixed at a time: 1.3 ms at 48 kHz */
 #define DUCK_ATTACK 0.1     /* s to duck the cues under an ad-lib */
 #define DUCK_RELEASE 0.5    /* s to bring them back */
 #define SAY_LEAD 0.12       /* s the duck starts before the ad-lib's voice (design.md) */
-#include <time.h>
 
 typedef struct voice {
     int used;

@@ -16,7 +16,6 @@
 /* What the thread saves before each block (cut-in); the limiter's state and
  * the source's follow it in the slot. */
 typedef struct slot_head {
-    uint64_t seq;                 /* block number */
     uint64_t ring_pos;            /* ring frames written before the block */
     uint64_t frame;               /* its first source frame */
     size_t skip;                  /* limiter delay still to drop */
@@ -197,7 +196,7 @@ static void *run(void *arg)
         slot_head *h = NULL;
         if (p->slots) {
             h = slot(p, p->seq);
-            *h = (slot_head){ p->seq, mq_ring_written(p->ring), p->frame, p->skip, 0 };
+            *h = (slot_head){ mq_ring_written(p->ring), p->frame, p->skip, 0 };
             mq_limiter_save(p->lim, (unsigned char *)h + SLOT_HEAD);
             p->o.save(p->user, (unsigned char *)h + SLOT_HEAD + p->lim_size);
             p->seq++;
@@ -399,9 +398,9 @@ double mq_player_peak(const mq_player *p)
     float f;
     memcpy(&f, &bits, sizeof f);
     if (p->slots) {
+        f = 0;
         mq_player_lock((mq_player *)p);
-        if (!mq_player_heard((mq_player *)p, &f))
-            f = 0;
+        mq_player_heard((mq_player *)p, &f);
         mq_player_unlock((mq_player *)p);
     }
     return f > 0 ? 20 * log10(f) : -INFINITY;
@@ -461,9 +460,7 @@ uint64_t mq_player_cut_in(mq_player *p)
     }
     /* The slots are a circle: the blocks now taken back reused the slots of
      * the oldest blocks before Q, which are therefore no longer kept. */
-    uint64_t intact = p->seq >= p->nslots ? p->seq - p->nslots + 1 : 0;
-    if (intact > p->valid_from)
-        p->valid_from = intact;
+    p->valid_from = first_kept(p);
     slot_head *h = slot(p, q);
     p->frame = h->frame;
     p->skip = h->skip;
