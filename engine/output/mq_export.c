@@ -1,10 +1,11 @@
 /* mq_export.c — loudness-normalized, true-peak-limited export; see mq_export.h. */
 #include "mq_export.h"
 #include "../audio/mq_loudness.h"
+#include "../util/mq_fdio.h"
+#include "../util/mq_pipe.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,75 +13,41 @@
 
 #define BLOCK 16384
 
-/* Measuring runs on a second thread, one block behind the work that makes
- * the samples: with BS.1770 true-peak metering as costly as the rest of the
- * export together, this nearly halves the time on two cores. */
+/* The meter as a pipe stage (mq_pipe.h): it measures every block the
+ * producer makes, on a thread of its own, and notes the short-term loudness
+ * every STEP frames for the curve. True-peak metering (BS.1770-4 Annex 2) is
+ * about as costly as everything else in a pass together. */
 typedef struct meter_job {
     mq_meter *meter;
-    const float *buf;
-    size_t n;
-    int rc;
-    mq_error err;
-    pthread_t th;
-    int running;
-    /* the curve: short-term loudness every STEP frames */
     size_t step, metered, cap;
     double **curve;
     size_t *ncurve;
 } meter_job;
 
-static void *meter_run(void *arg)
+static int meter_stage(void *ctx, const float *buf, size_t n, mq_error *err)
 {
-    meter_job *j = arg;
-    for (size_t k = 0; j->rc == MQ_OK && k < j->n;) {
-        size_t len = j->n - k;
+    meter_job *j = ctx;
+    int ch = mq_meter_channels(j->meter);
+    for (size_t k = 0; k < n;) {
+        size_t len = n - k;
         if (j->step && j->step - j->metered % j->step < len)
             len = j->step - j->metered % j->step;
-        j->rc = mq_meter_add(j->meter, j->buf + k * (size_t)mq_meter_channels(j->meter), len,
-                             &j->err);
+        int rc = mq_meter_add(j->meter, buf + k * (size_t)ch, len, err);
+        if (rc != MQ_OK)
+            return rc;
         k += len;
         j->metered += len;
-        if (j->rc == MQ_OK && j->step && j->metered % j->step == 0) {
+        if (j->step && j->metered % j->step == 0) {
             if (*j->ncurve == j->cap) {
                 j->cap = j->cap ? j->cap * 2 : 256;
                 double *c = realloc(*j->curve, j->cap * sizeof *c);
-                if (!c) {
-                    j->rc = mq_error_set(&j->err, MQ_ENOMEM, "out of memory");
-                    break;
-                }
+                if (!c)
+                    return mq_error_set(err, MQ_ENOMEM, "out of memory");
                 *j->curve = c;
             }
             (*j->curve)[(*j->ncurve)++] = mq_meter_short_term(j->meter);
         }
     }
-    return NULL;
-}
-
-/* Waits for the job's last block. MQ_OK or its error. */
-static int meter_wait(meter_job *j, mq_error *err)
-{
-    if (j->running) {
-        pthread_join(j->th, NULL);
-        j->running = 0;
-        if (j->rc != MQ_OK)
-            return mq_error_set(err, j->rc, "%s", j->err.msg);
-    }
-    return MQ_OK;
-}
-
-/* Hands BUF (N frames, not to be touched until the next call) to the meter. */
-static int meter_start(meter_job *j, const float *buf, size_t n, mq_error *err)
-{
-    int rc = meter_wait(j, err);
-    if (rc != MQ_OK || !n)
-        return rc;
-    j->buf = buf;
-    j->n = n;
-    if (pthread_create(&j->th, NULL, meter_run, j)) {
-        meter_run(j); /* no thread: measure here */
-        return j->rc == MQ_OK ? MQ_OK : mq_error_set(err, j->rc, "%s", j->err.msg);
-    }
-    j->running = 1;
     return MQ_OK;
 }
 
@@ -88,11 +55,12 @@ typedef struct pass_ctx {
     const mq_export_opts *o;
     mq_mix *mix;
     int rate, channels;
-    FILE *tmp;
+    int tmp;                        /* the temporary mix's descriptor, or -1 */
     char tmp_path[PATH_MAX];
-    float *buf[2], *out[2];
-    float tail[MQ_LIMITER_TAIL];   /* largest |sample| of the mix's last frames */
+    float *in;                      /* pass 2: a block read back */
+    float tail[MQ_LIMITER_TAIL];    /* largest |sample| of the mix's last frames */
     size_t ntail;
+    mq_outfile *f;
 } pass_ctx;
 
 /* Keeps the largest |sample| of each of the last MQ_LIMITER_TAIL frames. */
@@ -109,65 +77,97 @@ static void note_tail(pass_ctx *p, const float *x, size_t n)
     }
 }
 
-/* Pass 1: the mix into the temporary file, its integrated loudness measured. */
+/* Pass 1's second stage: the mix into the temporary file. */
+static int tmp_stage(void *ctx, const float *buf, size_t n, mq_error *err)
+{
+    pass_ctx *p = ctx;
+    if (mq_write_all(p->tmp, buf, n * sizeof(float) * (size_t)p->channels))
+        return mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s",
+                            p->o->path, strerror(errno));
+    return MQ_OK;
+}
+
+/* Pass 2's last stage: the output file. */
+static int out_stage(void *ctx, const float *buf, size_t n, mq_error *err)
+{
+    pass_ctx *p = ctx;
+    return mq_outfile_write(p->f, buf, n, err);
+}
+
+/* Pass 1: the mix into the temporary file, its integrated loudness measured,
+ * the three on separate threads. */
 static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
 {
     size_t n_items = mq_mix_items(p->mix);
-    int rc = MQ_OK;
+    mq_pipe_fn fn[2] = { meter_stage, tmp_stage };
+    void *ctx[2] = { mj, p };
+    mq_pipe *pipe;
+    int rc = mq_pipe_create(BLOCK, p->channels, 2, fn, ctx, &pipe, err);
     *total = 0;
-    for (int b = 0;; b ^= 1) {
-        long got = mq_mix_read(p->mix, p->buf[b], BLOCK, err);
+    while (rc == MQ_OK) {
+        float *b = mq_pipe_slot(pipe);
+        if (!b)
+            break;
+        long got = mq_mix_read(p->mix, b, BLOCK, err);
         if (got <= 0) {
             rc = got < 0 ? (int)got : MQ_OK;
             break;
         }
-        if ((rc = meter_start(mj, p->buf[b], (size_t)got, err)) != MQ_OK)
-            break;
-        if (fwrite(p->buf[b], sizeof(float) * (size_t)p->channels, (size_t)got, p->tmp) !=
-            (size_t)got) {
-            rc = mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s",
-                              p->o->path, strerror(errno));
-            break;
-        }
-        note_tail(p, p->buf[b], (size_t)got);
+        note_tail(p, b, (size_t)got);
         *total += (size_t)got;
+        if ((rc = mq_pipe_put(pipe, (size_t)got, err)) != MQ_OK)
+            break;
         if (p->o->progress &&
             p->o->progress(p->o->user, 1,
-                           n_items ? (double)mq_mix_current_item(p->mix) / n_items : 1)) {
+                           n_items ? (double)mq_mix_current_item(p->mix) / n_items : 1))
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
-            break;
-        }
     }
-    int rw = meter_wait(mj, rc == MQ_OK ? err : NULL);
-    return rc != MQ_OK ? rc : rw;
+    if (pipe) {
+        int rw = mq_pipe_finish(pipe, rc == MQ_OK ? err : NULL);
+        mq_pipe_free(pipe);
+        if (rc == MQ_OK)
+            rc = rw;
+    }
+    return rc;
 }
 
 /* Pass 2: gain and the true-peak limiter over the temporary file, into the
- * output F, measured on the way (loudness, true peak, range, curve). LIM NULL:
+ * output, measured on the way (loudness, true peak, range, curve): the
+ * limiter here, the meter and the writer on threads of their own. LIM NULL:
  * the limiter would pass everything untouched (mq_limiter_transparent), so
  * only the gain is applied, and nothing is measured: the output is the
  * measured mix times the gain. */
 static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *lim,
-                       meter_job *mj, mq_outfile *f, mq_error *err)
+                       meter_job *mj, mq_error *err)
 {
-    int rc = MQ_OK;
-    rewind(p->tmp);
+    mq_pipe_fn fn[2] = { out_stage, meter_stage };
+    void *ctx[2] = { p, mj };
+    mq_pipe *pipe;
+    int rc = mq_pipe_create(BLOCK, p->channels, lim ? 2 : 1, fn, ctx, &pipe, err);
+    if (rc == MQ_OK && lseek(p->tmp, 0, SEEK_SET) != 0)
+        rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s",
+                          p->o->path, strerror(errno));
     float g = (float)pow(10.0, gain_db / 20.0);
-    size_t done = 0, lat = mq_limiter_latency(lim);
-    for (int b = 0; rc == MQ_OK; b ^= 1) {
-        size_t got = fread(p->buf[0], sizeof(float) * (size_t)p->channels, BLOCK, p->tmp);
-        size_t nout = 0;
-        float *o = p->out[b];
+    size_t done = 0, read = 0, lat = mq_limiter_latency(lim);
+    size_t ch = (size_t)p->channels;
+    while (rc == MQ_OK) {
+        float *o = mq_pipe_slot(pipe);
+        if (!o)
+            break;
+        size_t got = total - read < BLOCK ? total - read : BLOCK, nout = 0;
+        float *in = lim ? p->in : o;
+        if (got && mq_read_all(p->tmp, in, got * ch * sizeof(float))) {
+            rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s",
+                              p->o->path, errno ? strerror(errno) : "it is short");
+            break;
+        }
+        read += got;
         if (got) {
-            for (size_t k = 0; k < got * (size_t)p->channels; k++)
-                p->buf[0][k] *= g;
+            for (size_t k = 0; k < got * ch; k++)
+                in[k] *= g;
             if (lim)
-                rc = mq_limiter_process(lim, p->buf[0], o, got, err);
-            else
-                o = p->buf[0];
+                rc = mq_limiter_process(lim, in, o, got, err);
             nout = got;
-        } else if (ferror(p->tmp)) {
-            rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed", p->o->path);
         } else if (lim) {
             rc = mq_limiter_flush(lim, o, &nout);
         }
@@ -175,44 +175,42 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
          * so the file lines up with the timeline (captions, cue sheet). */
         size_t skip = done < lat ? (lat - done < nout ? lat - done : nout) : 0;
         done += nout;
-        o += skip * (size_t)p->channels;
-        if (rc == MQ_OK && nout > skip && lim)
-            rc = meter_start(mj, o, nout - skip, err);
+        if (skip && nout > skip)
+            memmove(o, o + skip * ch, (nout - skip) * ch * sizeof *o);
         if (rc == MQ_OK && nout > skip)
-            rc = mq_outfile_write(f, o, nout - skip, err);
+            rc = mq_pipe_put(pipe, nout - skip, err);
         if (rc == MQ_OK && p->o->progress &&
             p->o->progress(p->o->user, 2, total ? fmin(1.0, (double)done / total) : 1))
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
         if (!got)
             break;
     }
-    int rw = meter_wait(mj, rc == MQ_OK ? err : NULL);
-    return rc != MQ_OK ? rc : rw;
+    if (pipe) {
+        int rw = mq_pipe_finish(pipe, rc == MQ_OK ? err : NULL);
+        mq_pipe_free(pipe);
+        if (rc == MQ_OK)
+            rc = rw;
+    }
+    return rc;
 }
 
 int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_error *err)
 {
     memset(rep, 0, sizeof *rep);
     pass_ctx p = { .o = o, .mix = mix, .rate = mq_mix_rate(mix),
-                   .channels = mq_mix_channels(mix) };
-    size_t bytes = BLOCK * (size_t)p.channels * sizeof(float);
+                   .channels = mq_mix_channels(mix), .tmp = -1 };
     int rc = MQ_OK;
-    for (int b = 0; b < 2; b++)
-        if (!(p.buf[b] = malloc(bytes)) || !(p.out[b] = malloc(bytes)))
-            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
+    if (!(p.in = malloc(BLOCK * (size_t)p.channels * sizeof(float))))
+        rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     meter_job m1 = { 0 }, m2 = { 0 };
-    mq_outfile *f = NULL;
     /* The temporary mix lives beside the output: same disk, same permissions. */
     if (rc == MQ_OK) {
         const char *slash = strrchr(o->path, '/');
         int dirlen = slash ? (int)(slash - o->path + 1) : 0;
         snprintf(p.tmp_path, sizeof p.tmp_path, "%.*s.%s.mix.XXXXXX", dirlen, o->path,
                  slash ? slash + 1 : o->path);
-        int fd = mkstemp(p.tmp_path);
-        if (fd < 0 || !(p.tmp = fdopen(fd, "w+b"))) {
+        if ((p.tmp = mkstemp(p.tmp_path)) < 0) {
             rc = mq_error_set(err, MQ_EIO, "%s: cannot write there: %s", o->path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
             p.tmp_path[0] = '\0';
         }
     }
@@ -228,9 +226,6 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     m1.ncurve = &ncurve1;
     if (rc == MQ_OK)
         rc = render_pass(&p, &m1, &total, err);
-    if (rc == MQ_OK && fflush(p.tmp))
-        rc = mq_error_set(err, MQ_EIO, "%s: writing the temporary mix failed: %s", o->path,
-                          strerror(errno));
     mq_limiter *lim = NULL;
     mq_meter *out_meter = NULL;
     if (rc == MQ_OK) {
@@ -269,9 +264,9 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     meta.title = o->title;
     meta.expected_frames = total;
     if (rc == MQ_OK)
-        rc = mq_outfile_open_meta(o->path, p.rate, p.channels, o->format, &meta, &f, err);
+        rc = mq_outfile_open_meta(o->path, p.rate, p.channels, o->format, &meta, &p.f, err);
     if (rc == MQ_OK)
-        rc = master_pass(&p, rep->gain_db, total, lim, &m2, f, err);
+        rc = master_pass(&p, rep->gain_db, total, lim, &m2, err);
     mq_limiter_free(lim);
     if (rc == MQ_OK) {
         rep->loudness = mq_meter_integrated(out_meter);
@@ -282,23 +277,20 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         meta.loudness_range = rep->loudness_range;
         meta.max_momentary = mq_meter_max_momentary(out_meter);
         meta.max_short_term = mq_meter_max_short_term(out_meter);
-        rc = mq_outfile_update_meta(f, &meta, err);
+        rc = mq_outfile_update_meta(p.f, &meta, err);
     }
     if (rc == MQ_OK) {
-        rep->frames = mq_outfile_frames(f);
-        rc = mq_outfile_commit(f, err);
-        f = NULL;
+        rep->frames = mq_outfile_frames(p.f);
+        rc = mq_outfile_commit(p.f, err);
+        p.f = NULL;
     }
-    mq_outfile_abort(f);
-    if (p.tmp)
-        fclose(p.tmp);
+    mq_outfile_abort(p.f);
+    if (p.tmp >= 0)
+        close(p.tmp);
     if (p.tmp_path[0])
         unlink(p.tmp_path);
     mq_meter_free(m1.meter);
     mq_meter_free(m2.meter);
-    for (int b = 0; b < 2; b++) {
-        free(p.buf[b]);
-        free(p.out[b]);
-    }
+    free(p.in);
     return rc;
 }

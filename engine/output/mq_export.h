@@ -10,7 +10,8 @@
  * `bext` chunk carries, filled in before the file is closed. When pass 1
  * proves the limiter would not act (mq_limiter_transparent), pass 2 only
  * applies the gain, and the figures are pass 1's shifted by it: the same
- * samples, at a fraction of the cost. Measuring runs on a second thread.
+ * samples, at a fraction of the cost. Each pass runs as a pipe (mq_pipe.h):
+ * the mix or the limiter, the meter and the writer on threads of their own.
  * Memory stays constant whatever the program's length.
  */
 #ifndef MQ_EXPORT_H

@@ -114,6 +114,12 @@ int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *
 /* Frames written so far. */
 size_t mq_outfile_frames(const mq_outfile *f);
 
+/* The 16-bit samples a WAV holds for the N floats at X (full scale 1.0),
+ * exactly as libsndfile 1.2 converts them with clipping on: x * 2^31 rounded
+ * to nearest, its top 16 bits; +1.0 and above clip to 32767, -1.0 and below
+ * (and NaN) to -32768. mq_outfile_write uses it for 16-bit WAV and RF64. */
+void mq_float_to_pcm16(const float *x, short *out, size_t n);
+
 /* Finishes the file and renames it into place; frees F whatever happens.
  * MQ_OK, or MQ_EIO with the temporary file removed. */
 int mq_outfile_commit(mq_outfile *f, mq_error *err);

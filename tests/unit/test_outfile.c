@@ -6,7 +6,9 @@
 #include "output/mq_outfile.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <sndfile.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -336,6 +338,62 @@ static int count_files(const char *dir)
 
 static char cmd_rm[400];
 
+/* mq_float_to_pcm16 against libsndfile's own float-to-16-bit conversion with
+ * clipping on (what mq_outfile_write did before it converted itself): the
+ * same 16-bit sample for every one of a million floats — ties, the clipping
+ * edges, tiny values, values past full scale, NaN and the infinities. */
+static void test_pcm16(const char *dir)
+{
+    enum { N = 1 << 20 };
+    float *x = malloc(N * sizeof *x);
+    short *mine = malloc(N * sizeof *mine), *theirs = malloc(N * sizeof *theirs);
+    uint32_t r = 12345;
+    for (size_t i = 0; i < N; i++) {
+        r = r * 1664525u + 1013904223u;
+        float u = (float)(r >> 8) / 16777216.0f;
+        switch (i % 4) {
+        case 0: x[i] = u * 2.4f - 1.2f; break;                 /* past full scale too */
+        case 1: x[i] = (u * 2.0f - 1.0f) * 1e-3f; break;       /* quiet */
+        case 2: x[i] = (float)((int)(u * 65536) - 32768) / 32768.0f +
+                       (i % 8 == 2 ? 0.5f / 32768.0f : 0.0f); break;  /* on and between steps */
+        default: x[i] = (u * 2.0f - 1.0f) * 4e-5f; break;      /* around one step */
+        }
+    }
+    const float edge[] = { NAN, INFINITY, -INFINITY, 1.0f, -1.0f, 0.99999994f, -0.99999994f,
+                           1.0000001f, -1.0000001f, 0.0f, -0.0f, 1.0f / 65536, -1.0f / 65536 };
+    memcpy(x, edge, sizeof edge);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/pcm16.wav", dir);
+    SF_INFO info = { .samplerate = 48000, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    CHECK(sf != NULL, "pcm16: libsndfile writes the reference");
+    if (sf) {
+        sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+        sf_writef_float(sf, x, N);
+        sf_close(sf);
+    }
+    info = (SF_INFO){ 0 };
+    sf = sf_open(path, SFM_READ, &info);
+    CHECK(sf && sf_read_short(sf, theirs, N) == N, "pcm16: the reference reads back");
+    if (sf)
+        sf_close(sf);
+    /* Odd offsets and lengths: the vector loop and its scalar tail. */
+    mq_float_to_pcm16(x, mine, 5);
+    mq_float_to_pcm16(x + 5, mine + 5, N - 5 - 3);
+    mq_float_to_pcm16(x + N - 3, mine + N - 3, 3);
+    size_t differ = 0, first = 0;
+    for (size_t i = 0; i < N; i++)
+        if (mine[i] != theirs[i] && differ++ == 0)
+            first = i;
+    MQ_CHECK_(differ == 0, "pcm16: the same samples as libsndfile's conversion",
+              "%zu differ; first at %zu: %.9g -> %d, libsndfile %d", differ, first,
+              (double)x[first], mine[first], theirs[first]);
+    unlink(path);
+    free(x);
+    free(mine);
+    free(theirs);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/mq_test_outfile_XXXXXX";
@@ -397,6 +455,7 @@ int main(void)
     snprintf(sub, sizeof sub, "%s", "/tmp/mq_test_outfile_bext_XXXXXX");
     CHECK(mkdtemp(sub) != NULL, "temp dir for bext");
     test_bext(sub);
+    test_pcm16(sub);
     snprintf(cmd_rm, sizeof cmd_rm, "rm -rf '%s'", sub);
     system(cmd_rm);
     snprintf(sub, sizeof sub, "%s", "/tmp/mq_test_outfile_lim_XXXXXX");

@@ -1,0 +1,190 @@
+/* mq_pipe.c — blocks handed to stage threads in order; see mq_pipe.h. */
+#include "mq_pipe.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct stage {
+    struct mq_pipe *p;
+    mq_pipe_fn fn;
+    void *ctx;
+    size_t done;        /* blocks consumed */
+    pthread_t th;
+    int threaded;
+} stage;
+
+struct mq_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t more;    /* a block was put, or the pipe is closing */
+    pthread_cond_t room;    /* a stage finished a block */
+    size_t frames;
+    int channels;
+    size_t n;
+    stage st[MQ_PIPE_MAX_STAGES];
+    float *buf[MQ_PIPE_SLOTS];
+    size_t len[MQ_PIPE_SLOTS];
+    size_t put;             /* blocks put */
+    int closing, abort;
+    int rc;                 /* the first failure */
+    mq_error err;
+};
+
+/* Runs stage S over block K, recording the first failure. Called without the
+ * lock; a stage skips its work once anything failed, but still counts the
+ * block, so the producer is never left waiting. */
+static void consume(mq_pipe *p, stage *s, size_t k)
+{
+    pthread_mutex_lock(&p->mu);
+    int failed = p->rc != MQ_OK;
+    pthread_mutex_unlock(&p->mu);
+    mq_error e = { 0 };
+    int rc = failed ? MQ_OK : s->fn(s->ctx, p->buf[k % MQ_PIPE_SLOTS],
+                                    p->len[k % MQ_PIPE_SLOTS], &e);
+    pthread_mutex_lock(&p->mu);
+    if (rc != MQ_OK && p->rc == MQ_OK) {
+        p->rc = rc;
+        p->err = e;
+        p->err.code = rc;
+    }
+    s->done++;
+    pthread_cond_broadcast(&p->room);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *stage_run(void *arg)
+{
+    stage *s = arg;
+    mq_pipe *p = s->p;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (s->done == p->put && !p->closing && !p->abort)
+            pthread_cond_wait(&p->more, &p->mu);
+        if (p->abort || s->done == p->put)
+            break;
+        size_t k = s->done;
+        pthread_mutex_unlock(&p->mu);
+        consume(p, s, k);
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+void mq_pipe_free(mq_pipe *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->abort = 1;
+    pthread_cond_broadcast(&p->more);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->st[i].threaded) {
+            pthread_join(p->st[i].th, NULL);
+            p->st[i].threaded = 0;
+        }
+    for (int k = 0; k < MQ_PIPE_SLOTS; k++)
+        free(p->buf[k]);
+    pthread_cond_destroy(&p->more);
+    pthread_cond_destroy(&p->room);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+int mq_pipe_create(size_t frames, int channels, size_t n, const mq_pipe_fn *fn,
+                   void *const *ctx, mq_pipe **out, mq_error *err)
+{
+    *out = NULL;
+    if (n < 1 || n > MQ_PIPE_MAX_STAGES || !frames || channels < 1)
+        return mq_error_set(err, MQ_EINVAL, "pipe: %zu stages of %zu frames of %d channels",
+                            n, frames, channels);
+    for (size_t i = 0; i < n; i++)
+        if (!fn[i])
+            return mq_error_set(err, MQ_EINVAL, "pipe: stage %zu has no function", i);
+    mq_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->more, NULL);
+    pthread_cond_init(&p->room, NULL);
+    p->frames = frames;
+    p->channels = channels;
+    p->n = n;
+    for (int k = 0; k < MQ_PIPE_SLOTS; k++)
+        if (!(p->buf[k] = malloc(frames * (size_t)channels * sizeof(float)))) {
+            mq_pipe_free(p);
+            return mq_error_set(err, MQ_ENOMEM, "out of memory");
+        }
+    for (size_t i = 0; i < n; i++) {
+        stage *s = &p->st[i];
+        s->p = p;
+        s->fn = fn[i];
+        s->ctx = ctx[i];
+        /* No thread: the stage runs in the producer's (mq_pipe_put). */
+        s->threaded = pthread_create(&s->th, NULL, stage_run, s) == 0;
+    }
+    *out = p;
+    return MQ_OK;
+}
+
+/* The fewest blocks any stage has consumed. Lock held. */
+static size_t min_done(const mq_pipe *p)
+{
+    size_t m = p->put;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->st[i].done < m)
+            m = p->st[i].done;
+    return m;
+}
+
+float *mq_pipe_slot(mq_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->rc == MQ_OK && p->put - min_done(p) >= MQ_PIPE_SLOTS)
+        pthread_cond_wait(&p->room, &p->mu);
+    float *b = p->rc == MQ_OK ? p->buf[p->put % MQ_PIPE_SLOTS] : NULL;
+    pthread_mutex_unlock(&p->mu);
+    return b;
+}
+
+/* The first failure, copied to ERR. Lock held. */
+static int failure(mq_pipe *p, mq_error *err)
+{
+    if (p->rc != MQ_OK && err)
+        *err = p->err;
+    return p->rc;
+}
+
+int mq_pipe_put(mq_pipe *p, size_t frames, mq_error *err)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t k = p->put;
+    p->len[k % MQ_PIPE_SLOTS] = frames > p->frames ? p->frames : frames;
+    p->put++;
+    pthread_cond_broadcast(&p->more);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->n; i++)
+        if (!p->st[i].threaded)
+            consume(p, &p->st[i], k);
+    pthread_mutex_lock(&p->mu);
+    int rc = failure(p, err);
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+int mq_pipe_finish(mq_pipe *p, mq_error *err)
+{
+    pthread_mutex_lock(&p->mu);
+    p->closing = 1;
+    pthread_cond_broadcast(&p->more);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->st[i].threaded) {
+            pthread_join(p->st[i].th, NULL);
+            p->st[i].threaded = 0;
+        }
+    pthread_mutex_lock(&p->mu);
+    int rc = failure(p, err);
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
