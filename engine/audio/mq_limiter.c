@@ -96,6 +96,7 @@ struct mq_limiter {
     size_t d;
     float *delay;
     size_t dpos;
+    int acted;            /* a frame has needed a gain below 1 (mq_limiter_acted) */
 };
 
 static double sinc(double d)
@@ -253,6 +254,11 @@ int mq_limiter_transparent(const mq_limiter *l, double true_peak, double tail_pe
     return inside * slack <= l->target && tail_peak * l->l1 * slack <= l->target;
 }
 
+int mq_limiter_acted(const mq_limiter *l)
+{
+    return l && l->acted;
+}
+
 size_t mq_limiter_latency(const mq_limiter *l)
 {
     return l ? l->d : 0;
@@ -340,6 +346,8 @@ static void limit_frame(mq_limiter *l, const float *now, float *out, double s0, 
 
     /* 2. needed gain */
     double need = peak > l->target ? l->target / peak : 1.0;
+    if (need < 1.0)
+        l->acted = 1;
 
     /* 3. sliding minimum over the last k values */
     uint64_t t = l->t++;

@@ -151,6 +151,15 @@ int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **
 #define MQ_LIMITER_TAIL 64
 int mq_limiter_transparent(const mq_limiter *l, double true_peak, double tail_peak);
 
+/*
+ * 1 once any frame L has processed (since it was created; flushing does not
+ * clear it) needed a gain below 1: only then does its output differ from its
+ * input delayed. 0 for NULL. An export that runs the limiter without
+ * measuring its output learns this way whether the output is still the
+ * measured input times the gain.
+ */
+int mq_limiter_acted(const mq_limiter *l);
+
 /* The fixed delay of the limiter, in frames: 2 ms of look-ahead plus 63
  * frames of interpolation and hold — 159 at 48 kHz (3.3 ms), 151 at 44.1 kHz,
  * 79 at 8 kHz; 0 when L is NULL. */

@@ -131,19 +131,24 @@ static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
     return rc;
 }
 
+/* What master_pass returns when it stopped because the limiter acted while
+ * nothing measured the output. */
+#define RESTART 1
+
 /* Pass 2: gain and the true-peak limiter over the temporary file, into the
- * output, measured on the way (loudness, true peak, range, curve): the
- * limiter here, the meter and the writer on threads of their own. LIM NULL:
- * the limiter would pass everything untouched (mq_limiter_transparent), so
- * only the gain is applied, and nothing is measured: the output is the
- * measured mix times the gain. */
+ * output: the limiter here, the writer (and the meter) on threads of their
+ * own. LIM NULL: only the gain is applied (the limiter would pass everything
+ * untouched: mq_limiter_transparent). MJ NULL: the output is not measured,
+ * since it is the measured mix times the gain for as long as the limiter
+ * does not act; the moment it does, RESTART is returned, and the caller runs
+ * the pass again with a meter. */
 static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *lim,
                        meter_job *mj, mq_error *err)
 {
     mq_pipe_fn fn[2] = { out_stage, meter_stage };
     void *ctx[2] = { p, mj };
     mq_pipe *pipe;
-    int rc = mq_pipe_create(BLOCK, p->channels, lim ? 2 : 1, fn, ctx, &pipe, err);
+    int rc = mq_pipe_create(BLOCK, p->channels, mj ? 2 : 1, fn, ctx, &pipe, err);
     if (rc == MQ_OK && lseek(p->tmp, 0, SEEK_SET) != 0)
         rc = mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s",
                           p->o->path, strerror(errno));
@@ -171,6 +176,10 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
         } else if (lim) {
             rc = mq_limiter_flush(lim, o, &nout);
         }
+        if (rc == MQ_OK && !mj && mq_limiter_acted(lim)) {
+            rc = RESTART;
+            break;
+        }
         /* The limiter delays its output: the first LATENCY frames are dropped
          * so the file lines up with the timeline (captions, cue sheet). */
         size_t skip = done < lat ? (lat - done < nout ? lat - done : nout) : 0;
@@ -190,6 +199,23 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
         mq_pipe_free(pipe);
         if (rc == MQ_OK)
             rc = rw;
+    }
+    return rc;
+}
+
+/* Opens the output (its bext chunk with the title and date; the loudness
+ * figures are filled in later) and runs pass 2 into it; on RESTART or an
+ * error the output is abandoned. */
+static int deliver(pass_ctx *p, mq_outfile_meta *meta, double gain_db, size_t total,
+                   mq_limiter *lim, meter_job *mj, mq_error *err)
+{
+    int rc = mq_outfile_open_meta(p->o->path, p->rate, p->channels, p->o->format, meta, &p->f,
+                                  err);
+    if (rc == MQ_OK)
+        rc = master_pass(p, gain_db, total, lim, mj, err);
+    if (rc != MQ_OK) {
+        mq_outfile_abort(p->f);
+        p->f = NULL;
     }
     return rc;
 }
@@ -234,6 +260,12 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
                            ? o->loudness - rep->mix_loudness : 0.0;
         rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &lim, err);
     }
+    /* The bext chunk is written at open with the title and date, and its
+     * loudness figures replaced once they are measured on the samples
+     * written. */
+    mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
+    meta.title = o->title;
+    meta.expected_frames = total;
     if (rc == MQ_OK) {
         double g = pow(10.0, rep->gain_db / 20.0), tail = 0;
         for (size_t k = 0; k < MQ_LIMITER_TAIL && k < p.ntail; k++)
@@ -242,6 +274,26 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
                                    tail * g)) {
             mq_limiter_free(lim);
             lim = NULL;
+        }
+        /* First without measuring the output: for as long as the limiter
+         * does not act, it is the measured mix times the gain. A programme
+         * at broadcast loudness seldom reaches the ceiling (the benchmark
+         * bulletin peaks at -6 dBTP), and its second pass then costs the
+         * gain and the writing, not a second meter. */
+        rc = deliver(&p, &meta, rep->gain_db, total, lim, NULL, err);
+        if (rc == RESTART) {
+            mq_limiter_free(lim);
+            lim = NULL;
+            rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &lim, err);
+            if (rc == MQ_OK)
+                rc = mq_meter_create(p.rate, p.channels, &m2.meter, err);
+            m2.step = m1.step;
+            m2.curve = &rep->curve;
+            m2.ncurve = &rep->ncurve;
+            out_meter = m2.meter;
+            if (rc == MQ_OK)
+                rc = deliver(&p, &meta, rep->gain_db, total, lim, &m2, err);
+        } else if (rc == MQ_OK) {
             mq_meter_scale(m1.meter, rep->gain_db);
             for (size_t k = 0; k < ncurve1; k++)
                 curve1[k] += rep->gain_db;
@@ -249,24 +301,9 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
             rep->ncurve = ncurve1;
             curve1 = NULL;
             out_meter = m1.meter;
-        } else {
-            rc = mq_meter_create(p.rate, p.channels, &m2.meter, err);
-            m2.step = m1.step;
-            m2.curve = &rep->curve;
-            m2.ncurve = &rep->ncurve;
-            out_meter = m2.meter;
         }
     }
     free(curve1);
-    /* The bext chunk is written now with the title and date, and its loudness
-     * figures replaced once they are measured on the samples written. */
-    mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
-    meta.title = o->title;
-    meta.expected_frames = total;
-    if (rc == MQ_OK)
-        rc = mq_outfile_open_meta(o->path, p.rate, p.channels, o->format, &meta, &p.f, err);
-    if (rc == MQ_OK)
-        rc = master_pass(&p, rep->gain_db, total, lim, &m2, err);
     mq_limiter_free(lim);
     if (rc == MQ_OK) {
         rep->loudness = mq_meter_integrated(out_meter);

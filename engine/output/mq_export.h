@@ -6,12 +6,14 @@
  * Two passes: (1) the mix is rendered once into a temporary float file
  * beside the output while it is measured (loudness, range, true peak); (2)
  * the gain to the target and the true-peak limiter are applied as the file is
- * written, and the result is measured on the way — the figures the WAV's
- * `bext` chunk carries, filled in before the file is closed. When pass 1
- * proves the limiter would not act (mq_limiter_transparent), pass 2 only
- * applies the gain, and the figures are pass 1's shifted by it: the same
- * samples, at a fraction of the cost. Each pass runs as a pipe (mq_pipe.h):
- * the mix or the limiter, the meter and the writer on threads of their own.
+ * written. For as long as the limiter does not act, the output is the
+ * measured mix times the gain, and its figures are pass 1's shifted by it;
+ * so pass 2 first runs without a meter, and only if the limiter acts does it
+ * start again, measuring the output on the way — the figures the WAV's `bext`
+ * chunk carries, filled in before the file is closed. When pass 1 proves the
+ * limiter would not act (mq_limiter_transparent), pass 2 applies the gain
+ * alone. Each pass runs as a pipe (mq_pipe.h): the mix or the limiter, the
+ * meter and the writer on threads of their own.
  * Memory stays constant whatever the program's length.
  */
 #ifndef MQ_EXPORT_H

@@ -44,8 +44,18 @@ for prog in speech music bed; do
         near "$prog at $target: integrated loudness by ffmpeg" "${lufs:-0}" "$target" 0.5
         check "$prog at $target: true peak ${peak:-?} dBTP <= -1.0 by ffmpeg" \
             awk -v p="${peak:-9}" 'BEGIN { exit !(p <= -1.0) }'
+        # muqir's own figures: from its measuring pass scaled by the gain
+        # when the limiter did not act (speech at -23 peaks near -6 dBTP),
+        # measured again on the output when it did (-16).
+        read -r mlufs mpeak <<< "$(sed -n 's/.*, \(-*[0-9.]*\) LUFS, \(-*[0-9.]*\) dBTP).*/\1 \2/p' "$T/err")"
+        near "$prog at $target: the loudness muqir reports is ffmpeg's" "${mlufs:-0}" "${lufs:-9}" 0.15
+        near "$prog at $target: the true peak muqir reports is ffmpeg's" "${mpeak:-0}" "${peak:-9}" 0.3
     done
 done
+# The limited renders ran their second pass twice (the limiter acted while
+# nothing measured the output): nothing of the first attempt is left behind.
+check "no temporary file is left beside the outputs" \
+    test -z "$(find "$T" -maxdepth 1 -name '.*.wav*' -print -quit)"
 
 # --loudness off leaves the mix's level alone (but still limits true peak).
 run_muqir render "$T/speech.yaml" -o "$T/off.wav" --loudness off

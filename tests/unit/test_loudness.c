@@ -609,6 +609,7 @@ static void test_limiter_transparent(void)
     CHECK(zeros, "the first latency frames are silence");
     CHECK(memcmp(y + lat * ch, x, n * ch * sizeof *x) == 0,
           "audio under the ceiling passes bit-identical after the delay");
+    CHECK(!mq_limiter_acted(l), "and the limiter says it never acted");
 
     /* After a flush the limiter starts over: the same input gives the same output. */
     float *y2 = malloc((n + lat) * ch * sizeof *y2);
@@ -635,6 +636,20 @@ static void test_limiter_transparent(void)
         CHECK(!mq_limiter_transparent(lt, pow(10.0, tp / 20.0), 0),
               "and the limiter is not skipped for it");
         mq_limiter_free(lt);
+    }
+    /* A hot sample makes it act, and flushing does not forget that. */
+    {
+        mq_limiter *la;
+        mq_limiter_create(rate, ch, -1.0, &la, NULL);
+        float hot[2 * 64] = { 0 };
+        hot[2 * 30] = 0.95f;
+        mq_limiter_process(la, hot, hot, 64, NULL);
+        float *fl = malloc(lat * ch * sizeof *fl);
+        mq_limiter_flush(la, fl, &got);
+        CHECK(mq_limiter_acted(la), "a sample over the ceiling: the limiter acted");
+        CHECK(!mq_limiter_acted(NULL), "NULL never acted");
+        free(fl);
+        mq_limiter_free(la);
     }
     /* NaN and infinity do not poison the output. */
     float bad[8] = { NAN, INFINITY, -INFINITY, 0.5f, 0.2f, NAN, 0, 0 };
