@@ -122,13 +122,7 @@ static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
                            n_items ? (double)mq_mix_current_item(p->mix) / n_items : 1))
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
     }
-    if (pipe) {
-        int rw = mq_pipe_finish(pipe, rc == MQ_OK ? err : NULL);
-        mq_pipe_free(pipe);
-        if (rc == MQ_OK)
-            rc = rw;
-    }
-    return rc;
+    return mq_pipe_close(pipe, rc, err);
 }
 
 /* What master_pass returns when it stopped because the limiter acted while
@@ -194,13 +188,7 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
         if (!got)
             break;
     }
-    if (pipe) {
-        int rw = mq_pipe_finish(pipe, rc == MQ_OK ? err : NULL);
-        mq_pipe_free(pipe);
-        if (rc == MQ_OK)
-            rc = rw;
-    }
-    return rc;
+    return mq_pipe_close(pipe, rc, err);
 }
 
 /* Opens the output (its bext chunk with the title and date; the loudness

@@ -70,12 +70,14 @@ static void *stage_run(void *arg)
     return NULL;
 }
 
-void mq_pipe_free(mq_pipe *p)
+/* Wakes the stages (to drain what was put, or, with ABORT, to stop at once)
+ * and waits for their threads to end. */
+static void stop_threads(mq_pipe *p, int abort)
 {
-    if (!p)
-        return;
     pthread_mutex_lock(&p->mu);
-    p->abort = 1;
+    if (abort)
+        p->abort = 1;
+    p->closing = 1;
     pthread_cond_broadcast(&p->more);
     pthread_mutex_unlock(&p->mu);
     for (size_t i = 0; i < p->n; i++)
@@ -83,6 +85,13 @@ void mq_pipe_free(mq_pipe *p)
             pthread_join(p->st[i].th, NULL);
             p->st[i].threaded = 0;
         }
+}
+
+void mq_pipe_free(mq_pipe *p)
+{
+    if (!p)
+        return;
+    stop_threads(p, 1);
     for (int k = 0; k < MQ_PIPE_SLOTS; k++)
         free(p->buf[k]);
     pthread_cond_destroy(&p->more);
@@ -174,17 +183,18 @@ int mq_pipe_put(mq_pipe *p, size_t frames, mq_error *err)
 
 int mq_pipe_finish(mq_pipe *p, mq_error *err)
 {
-    pthread_mutex_lock(&p->mu);
-    p->closing = 1;
-    pthread_cond_broadcast(&p->more);
-    pthread_mutex_unlock(&p->mu);
-    for (size_t i = 0; i < p->n; i++)
-        if (p->st[i].threaded) {
-            pthread_join(p->st[i].th, NULL);
-            p->st[i].threaded = 0;
-        }
+    stop_threads(p, 0);
     pthread_mutex_lock(&p->mu);
     int rc = failure(p, err);
     pthread_mutex_unlock(&p->mu);
     return rc;
+}
+
+int mq_pipe_close(mq_pipe *p, int rc, mq_error *err)
+{
+    if (!p)
+        return rc;
+    int rf = rc == MQ_OK ? mq_pipe_finish(p, err) : MQ_OK;
+    mq_pipe_free(p);
+    return rc != MQ_OK ? rc : rf;
 }

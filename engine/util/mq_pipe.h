@@ -58,4 +58,9 @@ int mq_pipe_finish(mq_pipe *p, mq_error *err);
  * elsewhere), and frees the pipe. NULL is a no-op. */
 void mq_pipe_free(mq_pipe *p);
 
+/* The producer's last call: with RC MQ_OK, finishes P (mq_pipe_finish) and
+ * returns the stages' failure or MQ_OK; with any other RC, stops P without
+ * waiting and returns RC. Frees P either way; P NULL returns RC. */
+int mq_pipe_close(mq_pipe *p, int rc, mq_error *err);
+
 #endif

@@ -1,5 +1,5 @@
 /* test_pipe.c — mq_pipe: every stage sees every block once, in order, and a
- * stage's failure stops the producer and comes back from mq_pipe_finish. */
+ * stage's failure stops the producer and comes back from mq_pipe_close. */
 #include "mq_test.h"
 #include "util/mq_pipe.h"
 
@@ -62,9 +62,7 @@ static int run(seen *s, size_t n, size_t *put, mq_error *err)
         rc = mq_pipe_put(p, len, err);
         ++*put;
     }
-    int rf = mq_pipe_finish(p, rc == MQ_OK ? err : NULL);
-    mq_pipe_free(p);
-    return rc != MQ_OK ? rc : rf;
+    return mq_pipe_close(p, rc, err);
 }
 
 int main(void)
