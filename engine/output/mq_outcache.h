@@ -24,11 +24,11 @@
  *
  *  - by hard link, when the entry already holds the bytes a render now would
  *    write (the stamps equal the stored ones: SOURCE_DATE_EPOCH fixed, or a
- *    file without stamps) and the destination's folder is on the cache's
- *    file system: the entry is linked under a temporary name there. Copying
- *    a 200 MB WAV, fsyncing the copy and later freeing the blocks of a file
- *    it replaces made most of a hit's time; a link costs none of it, and the
- *    check (reading from the page cache) is what remains. No fsync: the
+ *    file without stamps: captions, FLAC, ...) and the destination's folder
+ *    is on the cache's file system: the entry is linked under a temporary
+ *    name there. Copying a 200 MB WAV and fsyncing the copy made most of a
+ *    hit's time; a link costs neither, and the check (reading the entry from
+ *    the page cache) is most of what remains. No fsync: the
  *    entry's data is on disk already (the audio since mq_outfile_commit, a
  *    copied entry since mq_outcache_put), and side files are as durable as
  *    a render leaves them (mq_atomic); the rename is not fsynced, as
@@ -47,10 +47,10 @@
  *
  * Sharing: when the output and the cache are on one file system the entry is
  * a hard link to the render's output, and every output a hit delivers by
- * link is that same file. Another tool changing one of them in place (rather
- * than writing a new file and renaming it) changes all of them and damages
- * the entry; the checksum catches that on the next hit, which then renders
- * again.
+ * link is that same file (bytes, permissions, times). Another tool changing
+ * one of them in place (rather than writing a new file and renaming it)
+ * changes all of them and damages the entry; the checksum catches that on
+ * the next hit, which then renders again.
  *
  * Files: DIR/ab/KEY.mqo (the index: sizes, checksums, figures; checksummed
  * itself) and DIR/ab/KEY.N.mqd (file N: a hard link to the output when it is
