@@ -1,8 +1,9 @@
 /* test_outcache.c — the output cache: a hit gives the stored files byte for
- * byte (restamped as a render now would stamp them), the key changes with a
- * content file, an option, a voice or the lexicon, damage anywhere is caught
- * and never delivered, a write failure is named, trimming takes an entry
- * whole and oldest first. */
+ * byte (restamped as a render now would stamp them, into a copy of their own;
+ * by hard link when the stamps are the stored ones), the key changes with a
+ * content file, an option, a voice or the lexicon, damage anywhere (also
+ * through an output sharing the entry's file) is caught and never delivered,
+ * a write failure is named, trimming takes an entry whole and oldest first. */
 #include "mq_test.h"
 #include "output/mq_outcache.h"
 #include "output/mq_outfile.h"
@@ -99,7 +100,7 @@ static void copy_file(const char *from, const char *to)
         fclose(y);
 }
 
-/* PATH's inode and link count; 0 when it cannot be read. */
+/* PATH's inode (ino_of) and link count (links_of); 0 when it cannot be read. */
 static ino_t ino_of(const char *path)
 {
     struct stat st;
