@@ -238,7 +238,7 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o,
 }
 
 /* The output cache (mq_outcache.h): a render of an unchanged program is the
- * files an earlier render wrote, copied from the cache. */
+ * files an earlier render wrote, delivered from the cache (linked or copied). */
 typedef struct out_cache {
     mq_cache *cache;                    /* NULL: not used */
     char key[MQ_HASH_HEX];

@@ -212,51 +212,56 @@ static void temp_name(const char *path, char *buf, size_t size)
 }
 
 /*
- * Copies data file SRC (described by F) to a new temporary file beside DEST
- * (its name into TMP), verifying the checksum and applying the patches.
- * MQ_OK; MQ_EINPUT when the data is damaged; MQ_EIO (naming DEST) when the
- * copy cannot be written. On failure no temporary file is left.
+ * Reads the F->size bytes of entry file IN (named SRC) and checks them
+ * against F's checksum; when OUT >= 0 also writes them there (named DEST),
+ * with the patches applied, asking the disk to start on each block. MQ_OK;
+ * MQ_EINPUT when the data is damaged; MQ_EIO (naming DEST) when OUT cannot be
+ * written.
  */
-static int copy_out(const char *src, const idx_file *f, const char *dest, char *tmp,
-                    size_t tmpsize, const patch *pt, size_t npt, char *buf, mq_error *err)
+static int pass(int in, const char *src, const idx_file *f, int out, const char *dest,
+                const patch *pt, size_t npt, char *buf, mq_error *err)
 {
-    int in = open(src, O_RDONLY);
-    struct stat st;
-    if (in < 0 || fstat(in, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
-        if (in >= 0)
-            close(in);
-        return mq_error_set(err, MQ_EINPUT, "cache entry %s is missing or damaged", src);
-    }
-    temp_name(dest, tmp, tmpsize);
-    int out = mkstemp(tmp);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        return mq_error_set(err, MQ_EIO, "%s: cannot write there: %s", dest, strerror(e));
-    }
     XXH3_state_t *xs = XXH3_createState();
-    int rc = xs ? MQ_OK : mq_error_set(err, MQ_ENOMEM, "out of memory");
-    if (xs)
-        XXH3_64bits_reset(xs);
-    uint64_t pos = 0;
-    while (rc == MQ_OK && pos < f->size) {
+    if (!xs)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    XXH3_64bits_reset(xs);
+    int rc = MQ_OK;
+    for (uint64_t pos = 0; rc == MQ_OK && pos < f->size;) {
         size_t want = f->size - pos < COPY_BLOCK ? (size_t)(f->size - pos) : COPY_BLOCK;
         if (mq_read_all(in, buf, want)) {
             rc = mq_error_set(err, MQ_EINPUT, "cache entry %s is damaged (cut short)", src);
             break;
         }
         XXH3_64bits_update(xs, buf, want);
-        apply(buf, pos, want, pt, npt);
-        if (mq_write_all(out, buf, want))
-            rc = mq_error_set(err, MQ_EIO, "%s: write failed: %s", dest, strerror(errno));
-        /* The disk starts on it now: the fsync below then waits for less. */
-        sync_file_range(out, (off_t)pos, (off_t)want, SYNC_FILE_RANGE_WRITE);
+        if (out >= 0) {
+            apply(buf, pos, want, pt, npt);
+            if (mq_write_all(out, buf, want))
+                rc = mq_error_set(err, MQ_EIO, "%s: write failed: %s", dest, strerror(errno));
+            /* The disk starts on it now: the fsync after then waits for less. */
+            sync_file_range(out, (off_t)pos, (off_t)want, SYNC_FILE_RANGE_WRITE);
+        }
         pos += want;
     }
     if (rc == MQ_OK && XXH3_64bits_digest(xs) != f->sum)
         rc = mq_error_set(err, MQ_EINPUT, "cache entry %s is damaged (checksum)", src);
     XXH3_freeState(xs);
-    close(in);
+    return rc;
+}
+
+/*
+ * Copies entry file IN (named SRC, described by F) to a new temporary file
+ * beside DEST (its name into TMP), verifying the checksum and applying the
+ * patches. MQ_OK; MQ_EINPUT when the data is damaged; MQ_EIO (naming DEST)
+ * when the copy cannot be written. On failure no temporary file is left.
+ */
+static int copy_out(int in, const char *src, const idx_file *f, const char *dest, char *tmp,
+                    size_t tmpsize, const patch *pt, size_t npt, char *buf, mq_error *err)
+{
+    temp_name(dest, tmp, tmpsize);
+    int out = mkstemp(tmp);
+    if (out < 0)
+        return mq_error_set(err, MQ_EIO, "%s: cannot write there: %s", dest, strerror(errno));
+    int rc = pass(in, src, f, out, dest, pt, npt, buf, err);
     /* Finished as mq_outfile_commit finishes an export: on disk, readable. */
     if (rc == MQ_OK && fsync(out))
         rc = mq_error_set(err, MQ_EIO, "%s: %s", dest, strerror(errno));
@@ -269,6 +274,100 @@ static int copy_out(const char *src, const idx_file *f, const char *dest, char *
         rc = mq_error_set(err, MQ_EIO, "%s: %s", dest, strerror(errno));
     if (rc != MQ_OK)
         unlink(tmp);
+    return rc;
+}
+
+/* Whether entry file FD already holds every patch's bytes: then it is, byte
+ * for byte, the file a render now would write. */
+static int stamped_alike(int fd, const patch *pt, size_t npt)
+{
+    for (size_t k = 0; k < npt; k++) {
+        char have[32];
+        if (pt[k].off < 0)
+            continue;
+        if (pt[k].len > sizeof have ||
+            pread(fd, have, pt[k].len, (off_t)pt[k].off) != (ssize_t)pt[k].len ||
+            memcmp(have, pt[k].data, pt[k].len))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Links entry file SRC (whose status is ST) under a new temporary name beside
+ * DEST (into TMP). 0; -1 with errno set when no link can be made there
+ * (another file system, too many links, a folder that cannot be written) or
+ * SRC is no longer the file of ST (ESTALE: replaced meanwhile).
+ */
+static int link_temp(const char *src, const struct stat *st, const char *dest, char *tmp,
+                     size_t size)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    temp_name(dest, tmp, size);
+    char *x = tmp + strlen(tmp) - 6;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t r = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 44;
+    /* link(2) has no mkstemp: a name is drawn until one is free. */
+    for (int tries = 0; tries < 100; tries++) {
+        for (int i = 0; i < 6; i++) {
+            r = r * 6364136223846793005u + 1442695040888963407u;
+            x[i] = letters[(r >> 33) % (sizeof letters - 1)];
+        }
+        if (link(src, tmp) == 0) {
+            struct stat lt;
+            if (lstat(tmp, &lt) == 0 && lt.st_dev == st->st_dev && lt.st_ino == st->st_ino)
+                return 0;
+            unlink(tmp);
+            errno = ESTALE;
+            return -1;
+        }
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
+}
+
+/* How a hit delivers one file. */
+typedef enum delivery { KEPT, LINKED, COPIED } delivery;
+
+/*
+ * Makes entry file SRC (described by F) ready to be renamed over DEST once
+ * every file of the hit checked out: a hard link to the entry when its bytes
+ * are already the ones to deliver (the patches change nothing) and DEST's
+ * folder is on the cache's file system; nothing at all when DEST already is
+ * that file; else a restamped copy. The entry is verified in every case.
+ * *HOW says which; TMP gets the temporary name (LINKED, COPIED). Returns as
+ * copy_out; on failure no temporary file is left.
+ */
+static int prepare(const char *src, const idx_file *f, const char *dest, const patch *pt,
+                   size_t npt, char *buf, delivery *how, char *tmp, size_t tmpsize, mq_error *err)
+{
+    int in = open(src, O_RDONLY);
+    struct stat st, dt;
+    if (in < 0 || fstat(in, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
+        if (in >= 0)
+            close(in);
+        return mq_error_set(err, MQ_EINPUT, "cache entry %s is missing or damaged", src);
+    }
+    int rc;
+    tmp[0] = '\0';
+    if (!stamped_alike(in, pt, npt)) {
+        *how = COPIED;
+        rc = copy_out(in, src, f, dest, tmp, tmpsize, pt, npt, buf, err);
+    } else if (lstat(dest, &dt) == 0 && dt.st_dev == st.st_dev && dt.st_ino == st.st_ino) {
+        *how = KEPT;
+        rc = pass(in, src, f, -1, dest, NULL, 0, buf, err);
+    } else if (link_temp(src, &st, dest, tmp, tmpsize) == 0) {
+        *how = LINKED;
+        rc = pass(in, src, f, -1, dest, NULL, 0, buf, err);
+        if (rc != MQ_OK)
+            unlink(tmp);
+    } else {
+        *how = COPIED;
+        rc = copy_out(in, src, f, dest, tmp, tmpsize, pt, npt, buf, err);
+    }
+    close(in);
     return rc;
 }
 
@@ -302,6 +401,7 @@ int mq_outcache_get(mq_cache *c, const char *key, const char *const *paths, size
     unsigned char peak[4] = { now & 0xff, (now >> 8) & 0xff, (now >> 16) & 0xff, now >> 24 };
     char *buf = malloc(COPY_BLOCK);
     char tmp[MQ_OUTCACHE_MAX_FILES][PATH_MAX + 16];
+    delivery how[MQ_OUTCACHE_MAX_FILES];
     if (!buf)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
     int rc = MQ_OK;
@@ -310,14 +410,15 @@ int mq_outcache_get(mq_cache *c, const char *key, const char *const *paths, size
         patch pt[2] = { { x.f[done].date_off, stamp, 18 }, { x.f[done].peak_off, peak, 4 } };
         char src[PATH_MAX];
         data_path(c, key, done, src, sizeof src);
-        rc = copy_out(src, &x.f[done], paths[done], tmp[done], sizeof tmp[done], pt, 2, buf,
-                      err);
+        rc = prepare(src, &x.f[done], paths[done], pt, 2, buf, &how[done], tmp[done],
+                     sizeof tmp[done], err);
     }
     free(buf);
     if (rc != MQ_OK) {
-        /* The files copied so far go; the one that failed left nothing. */
+        /* The files prepared so far go; the one that failed left nothing. */
         for (size_t i = 0; i + 1 < done; i++)
-            unlink(tmp[i]);
+            if (how[i] != KEPT)
+                unlink(tmp[i]);
         if (rc == MQ_EINPUT) {
             char why[MQ_ERROR_MSG_MAX];
             snprintf(why, sizeof why, "%s", err ? err->msg : "damaged");
@@ -327,6 +428,8 @@ int mq_outcache_get(mq_cache *c, const char *key, const char *const *paths, size
         return rc;
     }
     for (size_t i = 0; i < n; i++) {
+        if (how[i] == KEPT)
+            continue;
         if (rc == MQ_OK && rename(tmp[i], paths[i]))
             rc = mq_error_set(err, MQ_EIO, "%s: %s", paths[i], strerror(errno));
         if (rc != MQ_OK)
@@ -334,6 +437,11 @@ int mq_outcache_get(mq_cache *c, const char *key, const char *const *paths, size
     }
     if (rc != MQ_OK)
         return rc;
+    /* A file delivered by link carries the time its entry was written: it is
+     * made now, as a render would make it (see mq_outcache.h). */
+    for (size_t i = 0; i < n; i++)
+        if (how[i] != COPIED)
+            utimensat(AT_FDCWD, paths[i], NULL, 0);
     /* Used now: least-recently-used trimming goes by the index's time. */
     utimensat(AT_FDCWD, path, NULL, 0);
     memset(report, 0, sizeof *report);
@@ -420,6 +528,11 @@ static int store_file(const char *src, const char *dest, idx_file *f, char *buf,
     }
     XXH3_freeState(xs);
     close(in);
+    /* A hit may deliver the entry by hard link, without writing it again: a
+     * copy is on disk before its index names it, as a linked output already
+     * is (mq_outfile_commit). */
+    if (out >= 0 && rc == MQ_OK && fsync(out))
+        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
     if (out >= 0 && close(out) && rc == MQ_OK)
         rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
     if (rc == MQ_OK && rename(tmp, dest))

@@ -14,13 +14,43 @@
  *
  * An entry holds the files of one render (the audio, then any captions, cue
  * sheet or timeline), each with its XXH3-64 checksum, and the export's
- * figures for the report. A hit writes each file under a temporary name in
- * its destination's folder, verifying the checksum while copying, and only
- * when every file checked out renames them over their destinations (fsynced
- * first, as mq_outfile does). A damaged entry is removed and reported as a
- * miss: its bytes are never delivered. A WAV's Broadcast `bext` date and time
- * (and a float WAV's PEAK time) are stamped as a render now would stamp them
- * (mq_outfile_stamp), so a hit is the file a render would have written.
+ * figures for the report. A hit reads every file of the entry whole and
+ * checks its checksum, and only when every file checked out renames the
+ * prepared files over their destinations. A damaged entry is removed and
+ * reported as a miss: its bytes are never delivered. A WAV's Broadcast
+ * `bext` date and time (and a float WAV's PEAK time) are stamped as a render
+ * now would stamp them (mq_outfile_stamp), so a hit is the file a render
+ * would have written. Each file is prepared one of three ways:
+ *
+ *  - by hard link, when the entry already holds the bytes a render now would
+ *    write (the stamps equal the stored ones: SOURCE_DATE_EPOCH fixed, or a
+ *    file without stamps: captions, FLAC, ...) and the destination's folder
+ *    is on the cache's file system: the entry is linked under a temporary
+ *    name there. Copying a 200 MB WAV and fsyncing the copy made most of a
+ *    hit's time; a link costs neither, and the check (reading the entry from
+ *    the page cache) is most of what remains. No fsync: the
+ *    entry's data is on disk already (the audio since mq_outfile_commit, a
+ *    copied entry since mq_outcache_put), and side files are as durable as
+ *    a render leaves them (mq_atomic); the rename is not fsynced, as
+ *    mq_outfile's is not;
+ *  - not at all, when the destination already is the entry's file (same
+ *    device and inode) with those bytes: nothing needs replacing;
+ *  - else by a copy, restamped while it is written and checked while it is
+ *    read, fsynced before the rename as mq_outfile does. A file shared with
+ *    the entry is never restamped in place: another output may be the same
+ *    file.
+ *
+ * A file delivered by link, or left in place, has its modification time set
+ * to now, as a freshly written file has (make and the like compare it with
+ * its inputs). It is the entry's file, so every output sharing it shows that
+ * time too: metadata only, and trimming goes by the index's time.
+ *
+ * Sharing: when the output and the cache are on one file system the entry is
+ * a hard link to the render's output, and every output a hit delivers by
+ * link is that same file (bytes, permissions, times). Another tool changing
+ * one of them in place (rather than writing a new file and renaming it)
+ * changes all of them and damages the entry; the checksum catches that on
+ * the next hit, which then renders again.
  *
  * Files: DIR/ab/KEY.mqo (the index: sizes, checksums, figures; checksummed
  * itself) and DIR/ab/KEY.N.mqd (file N: a hard link to the output when it is

@@ -27,7 +27,10 @@ no_leftovers "disk full during the mix: no temporary file" "$T/disk"
 
 # The limit between the temporary mix and the output: the output itself
 # cannot be written. 2 s of 8 kHz mono silence: the mix is 64000 bytes, the
-# float WAV a little more (its header and bext chunk).
+# float WAV a little more (its header and bext chunk). --no-cache: the first
+# render below is in the output cache, and a reuse of it (a hard link, as
+# the date stamped is fixed) writes nothing; outcache.sh tests a full disk
+# while a reused file is copied.
 printf 'title: 静\noutput: { rate: 8000, channels: 1, loudness: off }\nitems:\n  - pause: 2s\n' \
     > "$T/disk/quiet.yaml"
 run_muqir render "$T/disk/quiet.yaml" -o "$T/disk/full.wav" --bits float
@@ -35,16 +38,16 @@ expect_rc "the quiet program renders without a limit" 0
 size=$(stat -c %s "$T/disk/full.wav")
 blocks=$(( size / 1024 ))      # ulimit -f counts 1024-byte blocks
 above "the limit leaves room for the mix (bytes)" "$((blocks * 1024))" 64000
-(ulimit -f "$blocks"; exec "$MUQIR" render "$T/disk/quiet.yaml" -o "$T/disk/out.wav" --bits float) \
-    >"$T/out" 2>"$T/err"
+(ulimit -f "$blocks"; exec "$MUQIR" render "$T/disk/quiet.yaml" -o "$T/disk/out.wav" --bits float \
+    --no-cache) >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "disk full writing the output: exit 1" 1
 expect_in "disk full writing the output: the write failure is named" "$T/err" "$T/disk/out.wav: write failed: File too large"
 check "disk full writing the output: the earlier file is intact" grep -qx "earlier take" "$T/disk/out.wav"
 no_leftovers "disk full writing the output: no temporary file" "$T/disk"
 # The same for a new file: nothing is left under its name.
-(ulimit -f "$blocks"; exec "$MUQIR" render "$T/disk/quiet.yaml" -o "$T/disk/new.wav" --bits float) \
-    >"$T/out" 2>"$T/err"
+(ulimit -f "$blocks"; exec "$MUQIR" render "$T/disk/quiet.yaml" -o "$T/disk/new.wav" --bits float \
+    --no-cache) >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "disk full, new output: exit 1" 1
 check "disk full, new output: no partial file" test ! -e "$T/disk/new.wav"

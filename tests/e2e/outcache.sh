@@ -34,6 +34,14 @@ check "the audio is bit-identical" cmp -s "$T/a.wav" "$T/2/a.wav"
 check "the captions are identical" cmp -s "$T/a.srt" "$T/2/a.srt"
 check "the cue sheet is identical" cmp -s "$T/a.cue" "$T/2/a.cue"
 check "no temporary file is left" test -z "$(find "$T/2" -name '.*')"
+# The date stamped is the stored one: the entry is delivered by hard link.
+ino() { stat -c %i "$1"; }
+check "the audio is delivered by hard link (the first render's file)" \
+    test "$(ino "$T/a.wav")" = "$(ino "$T/2/a.wav")"
+run_muqir render "$T/p.yaml" -o "$T/2/a.wav" --srt "$T/2/a.srt" --cue "$T/2/a.cue"
+check "onto itself: reused" reused
+check "(still the same file)" test "$(ino "$T/a.wav")" = "$(ino "$T/2/a.wav")"
+check "(and the same bytes)" cmp -s "$T/ref.wav" "$T/2/a.wav"
 # The cue sheet names its audio file: another name is another render.
 run_muqir render "$T/p.yaml" -o "$T/b.wav" --srt "$T/b.srt" --cue "$T/b.cue"
 check "with a cue sheet, another audio file name is not reused" sh -c "! grep -qF 'reused' '$T/err'"
@@ -94,10 +102,32 @@ run_muqir render "$T/p.yaml" -o "$T/l.wav"
 expect_in "a damaged index is reported" "$T/err" "damaged"
 check "and the right file written" cmp -s "$T/ref.wav" "$T/l.wav"
 
-# A full disk while a reused file is written: named, the earlier file intact.
-run_muqir render "$T/p.yaml" -o "$T/m.wav"
-check "(reused)" reused
+# Without SOURCE_DATE_EPOCH a render stamps the time it is made: a reused
+# file is then a restamped copy, and the entry (the first render's file)
+# keeps its own bytes.
+unset SOURCE_DATE_EPOCH
+run_muqir render "$T/p.yaml" -o "$T/n.wav"
+check "(dated now: stored)" sh -c "! grep -qF 'reused' '$T/err'"
+cp "$T/n.wav" "$T/n-ref.wav"
+sleep 1.1
+run_muqir render "$T/p.yaml" -o "$T/o.wav"
+check "a second later: reused" reused
+check "as a file of its own" test "$(ino "$T/n.wav")" != "$(ino "$T/o.wav")"
+check "restamped" sh -c "! cmp -s '$T/n.wav' '$T/o.wav'"
+check "and only its date and time differ" test "$(cmp -l "$T/n.wav" "$T/o.wav" | wc -l)" -le 18
+check "the first render's file is unchanged" cmp -s "$T/n-ref.wav" "$T/n.wav"
+sleep 1.1
+run_muqir render "$T/p.yaml" -o "$T/n.wav"
+check "a reuse over the entry's own file" reused
+check "replaces it with a file of its own" test "$(ino "$T/n.wav")" != "$(ino "$T/n-ref.wav")"
+check "(restamped)" sh -c "! cmp -s '$T/n-ref.wav' '$T/n.wav'"
+run_muqir render "$T/p.yaml" -o "$T/o2.wav"
+check "and the entry it came from is intact" reused
+
+# A full disk while a reused file is written (restamped, so copied): named,
+# the earlier file intact.
 echo "earlier take" > "$T/m.wav"
+sleep 1.1
 (ulimit -f 200; exec "$MUQIR" render "$T/p.yaml" -o "$T/m.wav") >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "disk full writing a reused file: exit 1" 1

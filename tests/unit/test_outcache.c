@@ -1,12 +1,14 @@
 /* test_outcache.c — the output cache: a hit gives the stored files byte for
- * byte (restamped as a render now would stamp them), the key changes with a
- * content file, an option, a voice or the lexicon, damage anywhere is caught
- * and never delivered, a write failure is named, trimming takes an entry
- * whole and oldest first. */
+ * byte (restamped as a render now would stamp them, into a copy of their own;
+ * by hard link when the stamps are the stored ones), the key changes with a
+ * content file, an option, a voice or the lexicon, damage anywhere (also
+ * through an output sharing the entry's file) is caught and never delivered,
+ * a write failure is named, trimming takes an entry whole and oldest first. */
 #include "mq_test.h"
 #include "output/mq_outcache.h"
 #include "output/mq_outfile.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,55 @@ static void poke(const char *path, long where)
     fseek(f, where, SEEK_SET);
     fputc(c ^ 0x10, f);
     fclose(f);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *x = fopen(from, "rb"), *y = fopen(to, "wb");
+    char buf[65536];
+    for (size_t n; x && y && (n = fread(buf, 1, sizeof buf, x)) > 0;)
+        fwrite(buf, 1, n, y);
+    if (x)
+        fclose(x);
+    if (y)
+        fclose(y);
+}
+
+/* PATH's inode (ino_of) and link count (links_of); 0 when it cannot be read. */
+static ino_t ino_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+static nlink_t links_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_nlink : 0;
+}
+
+/* Temporary files (".NAME.XXXXXX") left in the test folder. */
+static int temps_left(void)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The first line of PATH ("" when it cannot be read). */
+static void first_line(const char *path, char *line, int size)
+{
+    FILE *f = fopen(path, "rb");
+    line[0] = '\0';
+    if (f) {
+        if (!fgets(line, size, f))
+            line[0] = '\0';
+        fclose(f);
+    }
 }
 
 static char *entry(const char *key, const char *what)
@@ -198,11 +249,52 @@ int main(void)
           "index and files in the cache folder");
 
     /* A hit: the same bytes, the figures back. */
+    copy_file(at("a.wav"), at("ref.wav"));
+    CHECK(ino_of(entry(key, "0.mqd")) == ino_of(at("a.wav")) && links_of(at("a.wav")) == 2,
+          "(the entry is a hard link to the render's output)");
+    /* Entry and output were written long ago. */
+    struct timespec long_ago[2] = { { .tv_sec = time(NULL) - 5000 },
+                                    { .tv_sec = time(NULL) - 5000 } };
+    utimensat(AT_FDCWD, at("a.wav"), long_ago, 0);
     const char *dst[] = { at("b.wav"), at("b.srt") };
     mq_export_report got;
+    time_t before = time(NULL);
     CHECK_INT(mq_outcache_get(c, key, dst, 2, &got, &err), 1, "a hit");
     CHECK(same_files(at("a.wav"), at("b.wav")), "the audio byte for byte");
     CHECK(same_files(at("a.srt"), at("b.srt")), "the captions byte for byte");
+    /* The date stamped is the stored one (SOURCE_DATE_EPOCH is fixed): the
+     * entry is delivered by hard link, not copied. */
+    CHECK(ino_of(at("b.wav")) == ino_of(entry(key, "0.mqd")), "the audio is the entry's file");
+    CHECK_INT(links_of(at("b.wav")), 3, "one more link to it (output, entry, this)");
+    CHECK(ino_of(at("b.srt")) == ino_of(entry(key, "1.mqd")), "so are the captions");
+    CHECK(stat(at("b.wav"), &st) == 0 && st.st_mtime >= before,
+          "a linked file is dated now, as a render would date it");
+    CHECK_INT(temps_left(), 0, "no temporary file is left");
+    /* Delivered again where it already is: nothing to replace. */
+    CHECK_INT(mq_outcache_get(c, key, dst, 2, &got, &err), 1, "a hit onto itself");
+    CHECK(ino_of(at("b.wav")) == ino_of(entry(key, "0.mqd")) && links_of(at("b.wav")) == 3,
+          "the destination that already is the entry stays as it is");
+    CHECK(same_files(at("ref.wav"), at("b.wav")), "(its bytes unchanged)");
+    const char *self[] = { at("a.wav"), at("a.srt") };
+    CHECK_INT(mq_outcache_get(c, key, self, 2, &got, &err), 1, "a hit onto the render's output");
+    CHECK(ino_of(at("a.wav")) == ino_of(entry(key, "0.mqd")) && links_of(at("a.wav")) == 3 &&
+          same_files(at("ref.wav"), at("a.wav")), "it stays the same file");
+    CHECK_INT(temps_left(), 0, "no temporary file is left");
+    /* A destination on another file system (tmpfs) cannot be linked: copied. */
+    char shm[] = "/dev/shm/muqir-test-outcache.XXXXXX";
+    struct stat cst;
+    if (mkdtemp(shm) && stat(shm, &st) == 0 && stat(dir, &cst) == 0 && st.st_dev != cst.st_dev) {
+        char sw[64], ss[64];
+        snprintf(sw, sizeof sw, "%s/x.wav", shm);
+        snprintf(ss, sizeof ss, "%s/x.srt", shm);
+        const char *far[] = { sw, ss };
+        CHECK_INT(mq_outcache_get(c, key, far, 2, &got, &err), 1, "a hit on another file system");
+        CHECK(same_files(at("ref.wav"), sw) && same_files(at("a.srt"), ss) && links_of(sw) == 1,
+              "a copy, byte for byte");
+        unlink(sw);
+        unlink(ss);
+        rmdir(shm);
+    }
     CHECK(got.frames == 300000 && got.loudness == -23 && got.true_peak == -1.5 &&
           got.gain_db == 7 && got.curve == NULL, "the export's figures");
     CHECK_INT(mq_outcache_get(c, "ff", dst, 2, &got, &err), 0, "an unknown key is a miss");
@@ -215,6 +307,13 @@ int main(void)
     CHECK_INT(mq_outcache_get(c, key, dst, 2, &got, &err), 1, "a hit, later");
     CHECK(!same_files(at("a.wav"), at("b.wav")), "its date is not the stored one");
     CHECK(same_files(at("later.wav"), at("b.wav")), "it is the file a render now writes");
+    /* b.wav was the entry's file: restamping it in place would have changed
+     * the entry and a.wav. It is a new file instead. */
+    CHECK(ino_of(at("b.wav")) != ino_of(entry(key, "0.mqd")) && links_of(at("b.wav")) == 1,
+          "a restamped file is a file of its own");
+    CHECK(same_files(at("ref.wav"), entry(key, "0.mqd")) && same_files(at("ref.wav"), at("a.wav")),
+          "the entry and the output linked to it keep their bytes");
+    CHECK_INT(links_of(at("a.wav")), 2, "(the entry and a.wav)");
     /* A float WAV without SOURCE_DATE_EPOCH carries a PEAK chunk timestamped
      * when written: a hit is stamped now too. */
     unsetenv("SOURCE_DATE_EPOCH");
@@ -254,19 +353,42 @@ int main(void)
         snprintf(desc, sizeof desc, "damage (%s) is caught", damage[k]);
         CHECK_INT(mq_outcache_get(c, key, cdst, 2, &got, &err), MQ_EINPUT, desc);
         CHECK_HAS(err.msg, "removed", "and the entry removed");
-        FILE *f = fopen(at("c.wav"), "rb");
-        char line[64] = "";
-        if (f) {
-            if (!fgets(line, sizeof line, f))
-                line[0] = '\0';
-            fclose(f);
-        }
+        char line[64];
+        first_line(at("c.wav"), line, sizeof line);
         CHECK_STR(line, "earlier take", "the earlier audio file is intact");
         CHECK(stat(entry(key, "mqo"), &st) != 0 && stat(entry(key, "0.mqd"), &st) != 0,
               "index and files are gone");
         CHECK_INT(mq_outcache_get(c, key, cdst, 2, &got, &err), 0, "then it is a miss");
     }
     CHECK(access(at("b.wav"), F_OK) == 0, "(earlier hits untouched)");
+    CHECK_INT(temps_left(), 0, "no temporary file is left by a damaged entry");
+
+    /* An output delivered by link shares its bytes with the entry: another
+     * tool changing it in place damages the entry, which is caught then. */
+    CHECK(write_wav(at("a.wav"), MQ_PCM_16, 300000, 0.5f) == MQ_OK, "rendered again");
+    CHECK_INT(mq_outcache_put(c, key, src, 2, &rep, &err), MQ_OK, "stored again");
+    CHECK_INT(mq_outcache_get(c, key, dst, 2, &got, &err), 1, "delivered by link");
+    CHECK(ino_of(at("b.wav")) == ino_of(entry(key, "0.mqd")), "(b.wav is the entry's file)");
+    poke(at("b.wav"), 200000);
+    put_text(at("c.wav"), "earlier take");
+    const char *cdst[] = { at("c.wav"), at("c.srt") };
+    CHECK_INT(mq_outcache_get(c, key, cdst, 2, &got, &err), MQ_EINPUT,
+              "an output changed in place: the entry is caught as damaged");
+    CHECK(stat(entry(key, "mqo"), &st) != 0 && stat(entry(key, "0.mqd"), &st) != 0,
+          "and removed");
+    char line[64];
+    first_line(at("c.wav"), line, sizeof line);
+    CHECK_STR(line, "earlier take", "nothing delivered");
+    first_line(at("c.srt"), line, sizeof line);
+    CHECK_STR(line, "earlier captions", "(nor the captions)");
+    CHECK_INT(temps_left(), 0, "no temporary file is left");
+    /* The same damage when the destination already is the damaged file. */
+    CHECK(write_wav(at("a.wav"), MQ_PCM_16, 300000, 0.5f) == MQ_OK, "rendered again");
+    CHECK_INT(mq_outcache_put(c, key, src, 2, &rep, &err), MQ_OK, "stored again");
+    poke(at("a.wav"), 200000);
+    CHECK_INT(mq_outcache_get(c, key, src, 2, &got, &err), MQ_EINPUT,
+              "damage is caught when the destination is the entry's file too");
+    CHECK(stat(entry(key, "mqo"), &st) != 0, "and the entry removed");
     mq_cache_free(c);
 
     /* Trimming: entries go whole, the least recently used first. */
