@@ -176,29 +176,51 @@ static const float *tmp_frames(pass_ctx *p, size_t frame, size_t n, mq_error *er
  * nothing measured the output. */
 #define RESTART 1
 
+/* The limiter as a detector beside the writer (master_pass without a meter):
+ * it limits each block into a scratch buffer only to learn whether it acts. */
+typedef struct watch_job {
+    mq_limiter *lim;
+    float *scratch;
+} watch_job;
+
+static int watch_stage(void *ctx, const float *buf, size_t n, mq_error *err)
+{
+    watch_job *w = ctx;
+    int rc = mq_limiter_process(w->lim, buf, w->scratch, n, err);
+    return rc == MQ_OK && mq_limiter_acted(w->lim) ? RESTART : rc;
+}
+
 /* Pass 2: gain and the true-peak limiter over the temporary file, into the
- * output: the limiter here, the writer (and the meter) on threads of their
- * own. LIM NULL: only the gain is applied (the limiter would pass everything
- * untouched: mq_limiter_transparent). MJ NULL: the output is not measured,
- * since it is the measured mix times the gain for as long as the limiter
- * does not act; the moment it does, RESTART is returned, and the caller runs
- * the pass again with a meter. */
+ * output. MJ NULL: the output is not measured, since it is the measured mix
+ * times the gain for as long as the limiter does not act; the gain is applied
+ * here, and the writer and the limiter (LIM; NULL when it would pass
+ * everything untouched: mq_limiter_transparent) watching for its first
+ * action work on threads of their own. The moment it acts, RESTART is
+ * returned, and the caller runs the pass again with MJ: then the limiter's
+ * output is written, and the meter measures it on the way. */
 static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *lim,
                        meter_job *mj, mq_error *err)
 {
-    mq_pipe_fn fn[2] = { out_stage, meter_stage };
-    void *ctx[2] = { p, mj };
-    mq_pipe *pipe;
-    int rc = mq_pipe_create(BLOCK, p->channels, mj ? 2 : 1, fn, ctx, &pipe, err);
-    float g = (float)pow(10.0, gain_db / 20.0);
-    size_t done = 0, read = 0, lat = mq_limiter_latency(lim);
+    watch_job wj = { .lim = lim };
+    mq_pipe_fn fn[2] = { out_stage, mj ? meter_stage : watch_stage };
+    void *ctx[2] = { p, mj ? (void *)mj : (void *)&wj };
+    mq_pipe *pipe = NULL;
     size_t ch = (size_t)p->channels;
+    int rc = MQ_OK;
+    if (!mj && lim && !(wj.scratch = malloc(BLOCK * ch * sizeof *wj.scratch)))
+        rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
+    if (rc == MQ_OK)
+        rc = mq_pipe_create(BLOCK, p->channels, lim ? 2 : 1, fn, ctx, &pipe, err);
+    float g = (float)pow(10.0, gain_db / 20.0);
+    /* With a meter the limiter runs here and delays its output. */
+    mq_limiter *here = mj ? lim : NULL;
+    size_t done = 0, read = 0, lat = mq_limiter_latency(here);
     while (rc == MQ_OK) {
         float *o = mq_pipe_slot(pipe);
         if (!o)
             break;
         size_t got = total - read < BLOCK ? total - read : BLOCK, nout = 0;
-        float *in = lim ? p->in : o;
+        float *in = here ? p->in : o;
         const float *mix = got ? tmp_frames(p, read, got, err) : NULL;
         if (got && !mix) {
             rc = MQ_EIO;
@@ -208,15 +230,11 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
         if (got) {
             for (size_t k = 0; k < got * ch; k++)
                 in[k] = mix[k] * g;
-            if (lim)
-                rc = mq_limiter_process(lim, in, o, got, err);
+            if (here)
+                rc = mq_limiter_process(here, in, o, got, err);
             nout = got;
-        } else if (lim) {
-            rc = mq_limiter_flush(lim, o, &nout);
-        }
-        if (rc == MQ_OK && !mj && mq_limiter_acted(lim)) {
-            rc = RESTART;
-            break;
+        } else if (here) {
+            rc = mq_limiter_flush(here, o, &nout);
         }
         /* The limiter delays its output: the first LATENCY frames are dropped
          * so the file lines up with the timeline (captions, cue sheet). */
@@ -232,7 +250,20 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
         if (!got)
             break;
     }
-    return mq_pipe_close(pipe, rc, err);
+    rc = mq_pipe_close(pipe, rc, err);
+    /* The watcher has seen every block: what flushing adds is the last
+     * stretch of its detector's look-ahead. */
+    if (rc == MQ_OK && !mj && lim) {
+        size_t n = 0;
+        float *tail = malloc(mq_limiter_latency(lim) * ch * sizeof *tail);
+        if (!tail)
+            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
+        else if ((rc = mq_limiter_flush(lim, tail, &n)) == MQ_OK && mq_limiter_acted(lim))
+            rc = RESTART;
+        free(tail);
+    }
+    free(wj.scratch);
+    return rc;
 }
 
 /* Opens the output (its bext chunk with the title and date; the loudness

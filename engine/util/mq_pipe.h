@@ -22,8 +22,9 @@
 #define MQ_PIPE_MAX_STAGES 4
 #define MQ_PIPE_SLOTS 6
 
-/* Takes FRAMES frames at BUF (valid only during the call). MQ_OK, or an
- * MQ_E* code with ERR set: the pipe then stops and reports it. */
+/* Takes FRAMES frames at BUF (valid only during the call). MQ_OK, or any
+ * other code (an MQ_E* code with ERR set, or one of the caller's own): the
+ * pipe then stops and reports it. */
 typedef int (*mq_pipe_fn)(void *ctx, const float *buf, size_t frames, mq_error *err);
 
 typedef struct mq_pipe mq_pipe;
