@@ -381,6 +381,7 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     }
     if (rc == MQ_OK) {
         rep->frames = mq_outfile_frames(p.f);
+        rep->data_summed = mq_outfile_data_sum(p.f, &rep->data_sum, &rep->data_bytes);
         rc = mq_outfile_commit(p.f, err);
         p.f = NULL;
     }

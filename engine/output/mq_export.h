@@ -20,6 +20,7 @@
 #define MQ_EXPORT_H
 
 #include <math.h>
+#include <stdint.h>
 #include "../audio/mq_mix.h"
 #include "mq_outfile.h"
 
@@ -49,6 +50,9 @@ typedef struct mq_export_report {
     double *curve;              /* short-term loudness, LUFS, every curve_step s of the
                                    output (free() it); NULL unless asked for */
     size_t ncurve;
+    int data_summed;            /* 1: the file's data chunk is data_bytes bytes whose
+                                   XXH3-64 is data_sum (mq_outfile_data_sum) */
+    uint64_t data_sum, data_bytes;
 } mq_export_report;
 
 /*

@@ -21,12 +21,13 @@
 #include <xxhash.h>
 
 /* Bumped whenever what an entry holds, or how a key is made, changes. */
-#define KEY_FORMAT "muqir-output-1"
-#define MAGIC "MQOC1\n\0\0"
+#define KEY_FORMAT "muqir-output-2"
+#define MAGIC "MQOC2\n\0\0"
 #define COPY_BLOCK ((size_t)1 << 21)
 
 typedef struct idx_file {
-    uint64_t size, sum;         /* bytes, XXH3-64 of them */
+    uint64_t size, sum;         /* bytes, their checksum (sum3) */
+    uint64_t data_off, data_end;/* a WAV's data chunk: its samples' bytes; 0, 0 else */
     int64_t date_off;           /* a WAV's bext OriginationDate (then Time), or -1 */
     int64_t peak_off;           /* a float WAV's PEAK timestamp, or -1 */
 } idx_file;
@@ -39,6 +40,63 @@ typedef struct idx {
     idx_file f[MQ_OUTCACHE_MAX_FILES];
     uint64_t sum;               /* XXH3-64 of everything above */
 } idx;
+
+/* ---- checksums ---- */
+
+/*
+ * A file's checksum: the XXH3-64 of the XXH3-64 sums of its three parts —
+ * before a WAV's audio samples, the samples, after them — and of where the
+ * samples lie. Not one sum of the whole file, so that the samples' sum can be
+ * taken as they are written (mq_outfile_data_sum) while the header, written
+ * again when the file is closed, is summed on its own: storing a render then
+ * reads back its header, not its 192 MB of audio.
+ */
+typedef struct sum3 {
+    XXH3_state_t *s[3];
+    uint64_t cut[2];            /* the parts: [0, cut0), [cut0, cut1), [cut1, end) */
+} sum3;
+
+static int sum3_init(sum3 *m, const idx_file *f)
+{
+    m->cut[0] = f->data_off;
+    m->cut[1] = f->data_end;
+    for (int k = 0; k < 3; k++)
+        if (!(m->s[k] = XXH3_createState()))
+            return -1;
+        else
+            XXH3_64bits_reset(m->s[k]);
+    return 0;
+}
+
+static void sum3_free(sum3 *m)
+{
+    for (int k = 0; k < 3; k++)
+        XXH3_freeState(m->s[k]);
+}
+
+/* Adds the N bytes of BUF, which lie at file offset POS. */
+static void sum3_update(sum3 *m, const char *buf, size_t n, uint64_t pos)
+{
+    for (int k = 0; k < 3 && n; k++) {
+        uint64_t end = k < 2 ? m->cut[k] : UINT64_MAX;
+        if (pos >= end)
+            continue;
+        size_t take = end - pos < n ? (size_t)(end - pos) : n;
+        XXH3_64bits_update(m->s[k], buf, take);
+        buf += take;
+        pos += take;
+        n -= take;
+    }
+}
+
+/* The checksum; DATA_SUM, when not NULL, stands for the middle part's. */
+static uint64_t sum3_digest(const sum3 *m, const uint64_t *data_sum)
+{
+    uint64_t v[5] = { XXH3_64bits_digest(m->s[0]),
+                      data_sum ? *data_sum : XXH3_64bits_digest(m->s[1]),
+                      XXH3_64bits_digest(m->s[2]), m->cut[0], m->cut[1] };
+    return XXH3_64bits(v, sizeof v);
+}
 
 /* ---- the key ---- */
 
@@ -221,10 +279,12 @@ static void temp_name(const char *path, char *buf, size_t size)
 static int pass(int in, const char *src, const idx_file *f, int out, const char *dest,
                 const patch *pt, size_t npt, char *buf, mq_error *err)
 {
-    XXH3_state_t *xs = XXH3_createState();
-    if (!xs)
+    sum3 m;
+    memset(&m, 0, sizeof m);
+    if (sum3_init(&m, f)) {
+        sum3_free(&m);
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
-    XXH3_64bits_reset(xs);
+    }
     int rc = MQ_OK;
     for (uint64_t pos = 0; rc == MQ_OK && pos < f->size;) {
         size_t want = f->size - pos < COPY_BLOCK ? (size_t)(f->size - pos) : COPY_BLOCK;
@@ -232,7 +292,7 @@ static int pass(int in, const char *src, const idx_file *f, int out, const char 
             rc = mq_error_set(err, MQ_EINPUT, "cache entry %s is damaged (cut short)", src);
             break;
         }
-        XXH3_64bits_update(xs, buf, want);
+        sum3_update(&m, buf, want, pos);
         if (out >= 0) {
             apply(buf, pos, want, pt, npt);
             if (mq_write_all(out, buf, want))
@@ -242,9 +302,9 @@ static int pass(int in, const char *src, const idx_file *f, int out, const char 
         }
         pos += want;
     }
-    if (rc == MQ_OK && XXH3_64bits_digest(xs) != f->sum)
+    if (rc == MQ_OK && sum3_digest(&m, NULL) != f->sum)
         rc = mq_error_set(err, MQ_EINPUT, "cache entry %s is damaged (checksum)", src);
-    XXH3_freeState(xs);
+    sum3_free(&m);
     return rc;
 }
 
@@ -459,39 +519,84 @@ static uint32_t le32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Where a RIFF/RF64 WAVE file keeps the times a render stamps: the bext
- * chunk's OriginationDate (10 bytes, then OriginationTime, 8) and the PEAK
- * chunk's timestamp. -1 where there is none. */
-static void find_stamps(int fd, int64_t *date_off, int64_t *peak_off)
+static uint64_t le64(const unsigned char *p)
 {
-    *date_off = *peak_off = -1;
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* Where a RIFF/RF64 WAVE file of SIZE bytes keeps the times a render stamps
+ * — the bext chunk's OriginationDate (10 bytes, then OriginationTime, 8) and
+ * the PEAK chunk's timestamp, -1 where there is none — and its samples (the
+ * data chunk's contents, [DATA_OFF, DATA_END); 0, 0 where there is none). */
+static void find_layout(int fd, uint64_t size, idx_file *f)
+{
+    f->date_off = f->peak_off = -1;
+    f->data_off = f->data_end = 0;
     unsigned char h[12];
     if (pread(fd, h, 12, 0) != 12 || (memcmp(h, "RIFF", 4) && memcmp(h, "RF64", 4)) ||
         memcmp(h + 8, "WAVE", 4))
         return;
+    uint64_t ds64 = UINT64_MAX;   /* RF64: the data chunk's size, in ds64 */
     off_t off = 12;
     for (int k = 0; k < 64; k++) {
         unsigned char ch[8];
-        if (pread(fd, ch, 8, off) != 8 || !memcmp(ch, "data", 4))
+        if (pread(fd, ch, 8, off) != 8)
             return;
-        uint32_t size = le32(ch + 4);
-        if (!memcmp(ch, "bext", 4) && size >= 338)
-            *date_off = off + 8 + 320;
-        if (!memcmp(ch, "PEAK", 4) && size >= 8)
-            *peak_off = off + 8 + 4;
-        off += 8 + (off_t)size + (size & 1);
+        uint32_t len = le32(ch + 4);
+        if (!memcmp(ch, "data", 4)) {
+            uint64_t n = len == 0xFFFFFFFFu && ds64 != UINT64_MAX ? ds64 : len;
+            f->data_off = (uint64_t)off + 8;
+            f->data_end = n < size - f->data_off ? f->data_off + n : size;
+            return;
+        }
+        unsigned char d[8];
+        if (!memcmp(ch, "ds64", 4) && len >= 24 && pread(fd, d, 8, off + 16) == 8)
+            ds64 = le64(d);
+        if (!memcmp(ch, "bext", 4) && len >= 338)
+            f->date_off = off + 8 + 320;
+        if (!memcmp(ch, "PEAK", 4) && len >= 8)
+            f->peak_off = off + 8 + 4;
+        off += 8 + (off_t)len + (len & 1);
     }
 }
 
-/* Puts file SRC into the cache as DEST (hard link, else a copy) and fills F. */
-static int store_file(const char *src, const char *dest, idx_file *f, char *buf, mq_error *err)
+/* Sums the bytes [A, B) of IN into M. 0, or -1 with errno set. */
+static int sum_range(int in, sum3 *m, uint64_t a, uint64_t b, char *buf)
+{
+    for (uint64_t pos = a; pos < b;) {
+        size_t want = b - pos < COPY_BLOCK ? (size_t)(b - pos) : COPY_BLOCK;
+        ssize_t r = pread(in, buf, want, (off_t)pos);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return -1;
+        }
+        sum3_update(m, buf, (size_t)r, pos);
+        pos += (uint64_t)r;
+    }
+    return 0;
+}
+
+/* Puts file SRC into the cache as DEST (hard link, else a copy) and fills F.
+ * DATA_SUM, when not NULL, is the checksum of SRC's DATA_BYTES bytes of
+ * samples (mq_outfile_data_sum): a linked file whose data chunk has that
+ * length then has only its header and trailer read. */
+static int store_file(const char *src, const char *dest, idx_file *f, char *buf,
+                      const uint64_t *data_sum, uint64_t data_bytes, mq_error *err)
 {
     char tmp[PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.%ld", dest, (long)getpid());
     unlink(tmp);
     int in = open(src, O_RDONLY);
-    if (in < 0)
-        return mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
+    struct stat st;
+    if (in < 0 || fstat(in, &st)) {
+        int rc = mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
+        if (in >= 0)
+            close(in);
+        return rc;
+    }
     int out = -1, rc = MQ_OK;
     /* A link costs no copy; the checksum still catches a later change made
      * to the output in place (it is the same file). */
@@ -503,30 +608,38 @@ static int store_file(const char *src, const char *dest, idx_file *f, char *buf,
             return rc;
         }
     }
-    XXH3_state_t *xs = XXH3_createState();
-    if (!xs)
+    f->size = (uint64_t)st.st_size;
+    find_layout(in, f->size, f);
+    sum3 m;
+    memset(&m, 0, sizeof m);
+    if (sum3_init(&m, f))
         rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
-    else
-        XXH3_64bits_reset(xs);
-    uint64_t size = 0;
-    for (ssize_t r; rc == MQ_OK && (r = read(in, buf, COPY_BLOCK)) != 0;) {
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+    int known = out < 0 && data_sum && f->data_end > f->data_off &&
+                f->data_end - f->data_off == data_bytes;
+    if (rc == MQ_OK && known) {
+        if (sum_range(in, &m, 0, f->data_off, buf) ||
+            sum_range(in, &m, f->data_end, f->size, buf))
             rc = mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
-            break;
+    } else {
+        uint64_t size = 0;
+        for (ssize_t r; rc == MQ_OK && (r = pread(in, buf, COPY_BLOCK, (off_t)size)) != 0;) {
+            if (r < 0) {
+                if (errno == EINTR)
+                    continue;
+                rc = mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
+                break;
+            }
+            sum3_update(&m, buf, (size_t)r, size);
+            if (out >= 0 && mq_write_all(out, buf, (size_t)r))
+                rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
+            size += (uint64_t)r;
         }
-        XXH3_64bits_update(xs, buf, (size_t)r);
-        if (out >= 0 && mq_write_all(out, buf, (size_t)r))
-            rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
-        size += (uint64_t)r;
+        if (rc == MQ_OK && size != f->size)
+            rc = mq_error_set(err, MQ_EIO, "%s: changed while it was read", src);
     }
-    if (rc == MQ_OK) {
-        f->size = size;
-        f->sum = XXH3_64bits_digest(xs);
-        find_stamps(in, &f->date_off, &f->peak_off);
-    }
-    XXH3_freeState(xs);
+    if (rc == MQ_OK)
+        f->sum = sum3_digest(&m, known ? data_sum : NULL);
+    sum3_free(&m);
     close(in);
     /* A hit may deliver the entry by hard link, without writing it again: a
      * copy is on disk before its index names it, as a linked output already
@@ -571,7 +684,10 @@ int mq_outcache_put(mq_cache *c, const char *key, const char *const *paths, size
     for (size_t i = 0; i < n && rc == MQ_OK; i++) {
         char dest[PATH_MAX];
         data_path(c, key, i, dest, sizeof dest);
-        rc = store_file(paths[i], dest, &x.f[i], buf, err);
+        /* The first file is the audio the report describes. */
+        int summed = i == 0 && report->data_summed;
+        rc = store_file(paths[i], dest, &x.f[i], buf, summed ? &report->data_sum : NULL,
+                        summed ? report->data_bytes : 0, err);
     }
     free(buf);
     x.sum = index_sum(&x);

@@ -13,8 +13,10 @@
  * and the eSpeak NG, libsndfile and soxr versions.
  *
  * An entry holds the files of one render (the audio, then any captions, cue
- * sheet or timeline), each with its XXH3-64 checksum, and the export's
- * figures for the report. A hit reads every file of the entry whole and
+ * sheet or timeline), each with its checksum (XXH3-64 over the sums of its
+ * parts: a WAV's samples are summed apart from its header, so that storing a
+ * render takes the samples' sum made while they were written and reads back
+ * only the header), and the export's figures for the report. A hit reads every file of the entry whole and
  * checks its checksum, and only when every file checked out renames the
  * prepared files over their destinations. A damaged entry is removed and
  * reported as a miss: its bytes are never delivered. A WAV's Broadcast
@@ -95,8 +97,10 @@ int mq_outcache_key(const mq_outcache_inputs *in, char hex[MQ_HASH_HEX], mq_erro
 int mq_outcache_get(mq_cache *c, const char *key, const char *const *paths, size_t n,
                     mq_export_report *report, mq_error *err);
 
-/* Stores the N finished files at PATHS and REPORT's figures under KEY.
- * MQ_OK or MQ_EIO (nothing half-stored is left to be found). */
+/* Stores the N finished files at PATHS and REPORT's figures under KEY; when
+ * REPORT->data_summed, its data_sum stands for the first file's samples (a
+ * hit checks them like every byte). MQ_OK or MQ_EIO (nothing half-stored is
+ * left to be found). */
 int mq_outcache_put(mq_cache *c, const char *key, const char *const *paths, size_t n,
                     const mq_export_report *report, mq_error *err);
 

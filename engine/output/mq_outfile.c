@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -33,6 +34,9 @@ struct mq_outfile {
     int pcm16;           /* 16-bit PCM: converted here (mq_float_to_pcm16) */
     int channels;
     short *conv;         /* room for CONV_FRAMES frames of 16-bit samples */
+    XXH3_state_t *sum;   /* pcm16 on a little-endian machine: of the bytes in
+                            the data chunk, as they are written */
+    uint64_t summed;     /* bytes it has taken */
 };
 
 #define CONV_FRAMES 4096
@@ -312,6 +316,13 @@ int mq_outfile_open_meta(const char *path, int rate, int channels, mq_sample_for
             goto fail;
         }
         f->pcm16 = 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* libsndfile writes these samples as they are (little-endian WAV),
+         * so their checksum is that of the data chunk: the output cache then
+         * need not read the file back to checksum it (mq_outcache_put). */
+        if ((f->sum = XXH3_createState()))
+            XXH3_64bits_reset(f->sum);
+#endif
     }
     *out = f;
     return MQ_OK;
@@ -321,6 +332,7 @@ fail:
     close(f->fd);
     unlink(f->tmp);
     free(f->conv);
+    XXH3_freeState(f->sum);
     free(f);
     return rc;
 }
@@ -376,6 +388,10 @@ int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *
             size_t k = frames - (size_t)n < CONV_FRAMES ? frames - (size_t)n : CONV_FRAMES;
             mq_float_to_pcm16(data + (size_t)n * ch, f->conv, k * ch);
             sf_count_t w = sf_writef_short(f->sf, f->conv, (sf_count_t)k);
+            if (f->sum && w > 0) {
+                XXH3_64bits_update(f->sum, f->conv, (size_t)w * ch * sizeof *f->conv);
+                f->summed += (uint64_t)w * ch * sizeof *f->conv;
+            }
             n += w;
             if (w != (sf_count_t)k)
                 break;
@@ -400,6 +416,15 @@ int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *
 }
 
 size_t mq_outfile_frames(const mq_outfile *f) { return f->frames; }
+
+int mq_outfile_data_sum(const mq_outfile *f, uint64_t *sum, uint64_t *bytes)
+{
+    if (!f || !f->sum)
+        return 0;
+    *sum = XXH3_64bits_digest(f->sum);
+    *bytes = f->summed;
+    return 1;
+}
 const char *mq_outfile_temp_path(const mq_outfile *f) { return f->tmp; }
 
 int mq_outfile_commit(mq_outfile *f, mq_error *err)
@@ -428,6 +453,7 @@ int mq_outfile_commit(mq_outfile *f, mq_error *err)
     if (rc != MQ_OK)
         unlink(f->tmp);
     free(f->conv);
+    XXH3_freeState(f->sum);
     free(f);
     return rc;
 }
@@ -441,5 +467,6 @@ void mq_outfile_abort(mq_outfile *f)
     close(f->fd);
     unlink(f->tmp);
     free(f->conv);
+    XXH3_freeState(f->sum);
     free(f);
 }

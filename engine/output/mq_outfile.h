@@ -26,6 +26,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "../util/mq_error.h"
 
 typedef struct mq_outfile mq_outfile;
@@ -113,6 +114,11 @@ int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *
 
 /* Frames written so far. */
 size_t mq_outfile_frames(const mq_outfile *f);
+
+/* The XXH3-64 checksum of the audio bytes written so far, as the file's
+ * `data` chunk holds them, and their count: 1 when F knows them (16-bit WAV
+ * or RF64 on a little-endian machine), else 0. */
+int mq_outfile_data_sum(const mq_outfile *f, uint64_t *sum, uint64_t *bytes);
 
 /* The 16-bit samples a WAV holds for the N floats at X (full scale 1.0),
  * exactly as libsndfile 1.2 converts them with clipping on: x * 2^31 rounded

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 static char dir[] = "/tmp/muqir-test-outcache.XXXXXX";
 
@@ -228,6 +229,70 @@ static void test_key(void)
     mq_voiceset_free(vs);
 }
 
+/* The samples' checksum taken while writing (mq_outfile_data_sum) is that of
+ * the file's data chunk, read back independently; storing with it reads only
+ * the header, and a hit still checks every byte against it: a wrong one is
+ * caught as damage, a length that does not match the chunk is not used. */
+static void test_data_sum(mq_cache *c)
+{
+    mq_outfile *f;
+    mq_error err = { 0 };
+    mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
+    meta.title = "数据";
+    CHECK_INT(mq_outfile_open_meta(at("d.wav"), 48000, 2, MQ_PCM_16, &meta, &f, &err), MQ_OK,
+              "data sum: a 16-bit WAV");
+    float buf[2 * 999];
+    for (int round = 0; round < 7; round++) {
+        for (size_t i = 0; i < 2 * 999; i++)
+            buf[i] = 0.4f * (float)((i * 7 + (size_t)round) % 101) / 101.0f - 0.2f;
+        mq_outfile_write(f, buf, 999 - (size_t)round * 10, &err);
+    }
+    mq_export_report rep = { .loudness = -23, .frames = mq_outfile_frames(f) };
+    rep.data_summed = mq_outfile_data_sum(f, &rep.data_sum, &rep.data_bytes);
+    CHECK_INT(mq_outfile_commit(f, &err), MQ_OK, "data sum: written");
+    CHECK(rep.data_summed, "data sum: known for 16-bit WAV");
+    /* The data chunk, found by hand. */
+    FILE *fp = fopen(at("d.wav"), "rb");
+    static unsigned char file[1 << 16];
+    size_t len = fp ? fread(file, 1, sizeof file, fp) : 0;
+    if (fp)
+        fclose(fp);
+    size_t off = 12, data = 0, dlen = 0;
+    while (off + 8 <= len) {
+        size_t n = file[off + 4] | file[off + 5] << 8 | (size_t)file[off + 6] << 16 |
+                   (size_t)file[off + 7] << 24;
+        if (!memcmp(file + off, "data", 4)) {
+            data = off + 8;
+            dlen = n;
+            break;
+        }
+        off += 8 + n + (n & 1);
+    }
+    CHECK(data && data + dlen <= len && dlen == rep.data_bytes,
+          "data sum: the byte count is the data chunk's");
+    CHECK(data && XXH3_64bits(file + data, dlen) == rep.data_sum,
+          "data sum: the checksum is the data chunk's, read back");
+
+    const char *src[] = { at("d.wav") }, *dst[] = { at("e.wav") };
+    const char *key = "2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    mq_export_report got;
+    CHECK_INT(mq_outcache_put(c, key, src, 1, &rep, &err), MQ_OK, "data sum: stored with it");
+    CHECK_INT(mq_outcache_get(c, key, dst, 1, &got, &err), 1, "data sum: a hit checks out");
+    CHECK(same_files(at("d.wav"), at("e.wav")), "data sum: the same bytes");
+    mq_export_report wrong = rep;
+    wrong.data_sum ^= 1;
+    CHECK_INT(mq_outcache_put(c, key, src, 1, &wrong, &err), MQ_OK, "data sum: a wrong one stored");
+    CHECK_INT(mq_outcache_get(c, key, dst, 1, &got, &err), MQ_EINPUT,
+              "data sum: the hit finds the entry damaged");
+    wrong = rep;
+    wrong.data_sum ^= 1;
+    wrong.data_bytes += 2;
+    CHECK_INT(mq_outcache_put(c, key, src, 1, &wrong, &err), MQ_OK,
+              "data sum: a count that is not the chunk's");
+    CHECK_INT(mq_outcache_get(c, key, dst, 1, &got, &err), 1,
+              "data sum: is not used (the file was read)");
+}
+
 int main(void)
 {
     CHECK(mkdtemp(dir) != NULL, "temporary folder");
@@ -244,6 +309,7 @@ int main(void)
     mq_export_report rep = { .mix_loudness = -30, .gain_db = 7, .loudness = -23,
                              .true_peak = -1.5, .loudness_range = 4, .frames = 300000 };
     CHECK_INT(mq_outcache_put(c, key, src, 2, &rep, &err), MQ_OK, "an entry stored");
+    test_data_sum(c);
     struct stat st;
     CHECK(stat(entry(key, "mqo"), &st) == 0 && stat(entry(key, "1.mqd"), &st) == 0,
           "index and files in the cache folder");
