@@ -1,0 +1,107 @@
+/*
+ * bench_dsp_impl.c — one side of tools/bench-dsp: drives the limiter and the
+ * meter over a buffer and times their hot calls. Compiled twice: against the
+ * engine being built (names cur_*), and against the sources of a baseline
+ * commit with their public names prefixed old_ (names old_*).
+ */
+#include "audio/mq_loudness.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define NAME(x) CAT(BENCH_SIDE, x)
+
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* Limits N frames of IN in calls of BLOCK frames (SIZES, when not NULL, a
+ * cycle of block sizes ended by 0) into OUT (n + latency frames: the flush
+ * too). Returns the nanoseconds spent in mq_limiter_process. */
+double NAME(limit)(const float *in, float *out, size_t n, int rate, int ch, size_t block,
+                   const size_t *sizes)
+{
+    mq_limiter *l = NULL;
+    if (mq_limiter_create(rate, ch, -1.0, &l, NULL) != MQ_OK)
+        abort();
+    double ns = 0;
+    size_t k = 0;
+    for (size_t a = 0; a < n;) {
+        size_t len = sizes ? sizes[k] : block;
+        if (sizes && !sizes[++k])
+            k = 0;
+        if (len > n - a)
+            len = n - a;
+        double t0 = now_ns();
+        mq_limiter_process(l, in + a * (size_t)ch, out + a * (size_t)ch, len, NULL);
+        ns += now_ns() - t0;
+        a += len;
+    }
+    size_t nout;
+    mq_limiter_flush(l, out + n * (size_t)ch, &nout);
+    mq_limiter_free(l);
+    return ns;
+}
+
+/* Limits with a snapshot saved after CUT frames, garbage processed, the
+ * snapshot loaded and the rest processed: the output must not change. */
+void NAME(limit_snapshot)(const float *in, float *out, size_t n, int rate, int ch, size_t cut)
+{
+    mq_limiter *l = NULL;
+    if (mq_limiter_create(rate, ch, -1.0, &l, NULL) != MQ_OK)
+        abort();
+    mq_limiter_process(l, in, out, cut, NULL);
+    unsigned char *snap = malloc(mq_limiter_state_size(l));
+    float *junk = malloc(4096 * (size_t)ch * sizeof *junk);
+    for (size_t i = 0; i < 4096 * (size_t)ch; i++)
+        junk[i] = (float)((i * 7919 % 1000) / 250.0 - 2.0);
+    mq_limiter_save(l, snap);
+    mq_limiter_process(l, junk, junk, 4096, NULL);
+    mq_limiter_load(l, snap);
+    mq_limiter_process(l, in + cut * (size_t)ch, out + cut * (size_t)ch, n - cut, NULL);
+    size_t nout;
+    mq_limiter_flush(l, out + n * (size_t)ch, &nout);
+    mq_limiter_free(l);
+    free(snap);
+    free(junk);
+}
+
+/* Meters N frames in calls of BLOCK frames (SIZES as for limit); RES gets
+ * integrated, true peak, range, momentary, short-term, max momentary, max
+ * short-term. Returns the nanoseconds spent in mq_meter_add. */
+double NAME(meter)(const float *in, size_t n, int rate, int ch, int full, size_t block,
+                   const size_t *sizes, double res[7])
+{
+    mq_meter *m = NULL;
+    if ((full ? mq_meter_create(rate, ch, &m, NULL)
+              : mq_meter_create_integrated(rate, ch, &m, NULL)) != MQ_OK)
+        abort();
+    double ns = 0;
+    size_t k = 0;
+    for (size_t a = 0; a < n;) {
+        size_t len = sizes ? sizes[k] : block;
+        if (sizes && !sizes[++k])
+            k = 0;
+        if (len > n - a)
+            len = n - a;
+        double t0 = now_ns();
+        mq_meter_add(m, in + a * (size_t)ch, len, NULL);
+        ns += now_ns() - t0;
+        a += len;
+    }
+    res[0] = mq_meter_integrated(m);
+    res[1] = mq_meter_true_peak(m);
+    res[2] = mq_meter_range(m);
+    res[3] = mq_meter_momentary(m);
+    res[4] = mq_meter_short_term(m);
+    res[5] = mq_meter_max_momentary(m);
+    res[6] = mq_meter_max_short_term(m);
+    mq_meter_free(m);
+    return ns;
+}
