@@ -132,37 +132,40 @@ static double tp_chunk(const tpeak *t, const float *win, size_t len, double peak
 {
     const int phases = t->factor - 1, taps = t->taps;
     for (size_t i = 0; i < len; i += TP_BLOCK) {
-        tp_v4 y[3][2] = { { { 0 } } };
+        /* Named sums, not an array: GCC kept an array indexed in a loop in
+         * memory. Phase q, points 0-3 and 4-7 of the block. */
+        tp_v4 y00 = { 0 }, y01 = { 0 }, y10 = { 0 }, y11 = { 0 }, y20 = { 0 }, y21 = { 0 };
         const float *wp = win + i;
         if (phases == 3) {
             for (int j = 0; j < taps; j++) {
                 tp_v4 x0, x1;
                 memcpy(&x0, wp + j, sizeof x0);
                 memcpy(&x1, wp + j + 4, sizeof x1);
-                y[0][0] += t->hv[0][j] * x0;
-                y[0][1] += t->hv[0][j] * x1;
-                y[1][0] += t->hv[1][j] * x0;
-                y[1][1] += t->hv[1][j] * x1;
-                y[2][0] += t->hv[2][j] * x0;
-                y[2][1] += t->hv[2][j] * x1;
+                y00 += t->hv[0][j] * x0;
+                y01 += t->hv[0][j] * x1;
+                y10 += t->hv[1][j] * x0;
+                y11 += t->hv[1][j] * x1;
+                y20 += t->hv[2][j] * x0;
+                y21 += t->hv[2][j] * x1;
             }
         } else {
             for (int j = 0; j < taps; j++) {
                 tp_v4 x0, x1;
                 memcpy(&x0, wp + j, sizeof x0);
                 memcpy(&x1, wp + j + 4, sizeof x1);
-                y[0][0] += t->hv[0][j] * x0;
-                y[0][1] += t->hv[0][j] * x1;
+                y00 += t->hv[0][j] * x0;
+                y01 += t->hv[0][j] * x1;
             }
         }
+        const tp_v4 sums[] = { y00, y01, y10, y11, y20, y21 };
+        float v[3][TP_BLOCK];
+        memcpy(v, sums, sizeof v);
         const size_t k = len - i < TP_BLOCK ? len - i : TP_BLOCK;
-        for (int q = 0; q < phases; q++) {
-            float v[TP_BLOCK];
-            memcpy(v, y[q], sizeof v);
-            for (size_t e = 0; e < k; e++)
-                if (fabsf(v[e]) > peak)
-                    peak = fabsf(v[e]);
-        }
+        for (int q = 0; q < phases; q++)
+            for (size_t e = 0; e < k; e++) {
+                const double a = fabsf(v[q][e]);
+                peak = a > peak ? a : peak;   /* maxsd; NaN passed over */
+            }
     }
     return peak;
 }
