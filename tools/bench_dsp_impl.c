@@ -21,28 +21,51 @@ static double now_ns(void)
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* Limits N frames of IN in calls of BLOCK frames (SIZES, when not NULL, a
- * cycle of block sizes ended by 0) into OUT (n + latency frames: the flush
- * too). Returns the nanoseconds spent in mq_limiter_process. */
-double NAME(limit)(const float *in, float *out, size_t n, int rate, int ch, size_t block,
-                   const size_t *sizes)
+/* One call of the function measured, on N frames at IN (and OUT). */
+typedef void step_fn(void *obj, const float *in, float *out, size_t n);
+
+static void limit_step(void *l, const float *in, float *out, size_t n)
 {
-    mq_limiter *l = NULL;
-    if (mq_limiter_create(rate, ch, -1.0, &l, NULL) != MQ_OK)
-        abort();
+    mq_limiter_process(l, in, out, n, NULL);
+}
+
+static void meter_step(void *m, const float *in, float *out, size_t n)
+{
+    (void)out;
+    mq_meter_add(m, in, n, NULL);
+}
+
+/* Feeds N frames of CH channels to STEP in calls of BLOCK frames, or of the
+ * sizes SIZES gives in turn when not NULL (a cycle ended by 0); returns the
+ * nanoseconds spent in STEP. */
+static double feed(step_fn *step, void *obj, const float *in, float *out, size_t n, int ch,
+                   size_t block, const size_t *sizes)
+{
     double ns = 0;
-    size_t k = 0;
-    for (size_t a = 0; a < n;) {
+    for (size_t a = 0, k = 0; a < n;) {
         size_t len = sizes ? sizes[k] : block;
         if (sizes && !sizes[++k])
             k = 0;
         if (len > n - a)
             len = n - a;
         double t0 = now_ns();
-        mq_limiter_process(l, in + a * (size_t)ch, out + a * (size_t)ch, len, NULL);
+        step(obj, in + a * (size_t)ch, out ? out + a * (size_t)ch : NULL, len);
         ns += now_ns() - t0;
         a += len;
     }
+    return ns;
+}
+
+/* Limits N frames of IN in calls of BLOCK frames (or SIZES, as feed) into
+ * OUT (n + latency frames: the flush too). Returns the nanoseconds spent in
+ * mq_limiter_process. */
+double NAME(limit)(const float *in, float *out, size_t n, int rate, int ch, size_t block,
+                   const size_t *sizes)
+{
+    mq_limiter *l = NULL;
+    if (mq_limiter_create(rate, ch, -1.0, &l, NULL) != MQ_OK)
+        abort();
+    double ns = feed(limit_step, l, in, out, n, ch, block, sizes);
     size_t nout;
     mq_limiter_flush(l, out + n * (size_t)ch, &nout);
     mq_limiter_free(l);
@@ -82,19 +105,7 @@ double NAME(meter)(const float *in, size_t n, int rate, int ch, int full, size_t
     if ((full ? mq_meter_create(rate, ch, &m, NULL)
               : mq_meter_create_integrated(rate, ch, &m, NULL)) != MQ_OK)
         abort();
-    double ns = 0;
-    size_t k = 0;
-    for (size_t a = 0; a < n;) {
-        size_t len = sizes ? sizes[k] : block;
-        if (sizes && !sizes[++k])
-            k = 0;
-        if (len > n - a)
-            len = n - a;
-        double t0 = now_ns();
-        mq_meter_add(m, in + a * (size_t)ch, len, NULL);
-        ns += now_ns() - t0;
-        a += len;
-    }
+    double ns = feed(meter_step, m, in, NULL, n, ch, block, sizes);
     res[0] = mq_meter_integrated(m);
     res[1] = mq_meter_true_peak(m);
     res[2] = mq_meter_range(m);

@@ -48,6 +48,7 @@
  */
 #include "mq_loudness.h"
 #include "mq_audio.h"
+#include "mq_polyphase.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -66,12 +67,7 @@
 #define LIM_RELEASE 0.100     /* release time constant, seconds */
 #define LIM_MARGIN_DB 0.1     /* aim this far below the ceiling */
 #define LIM_CHUNK 256         /* frames the detector works on at once */
-#define LIM_BLOCK 8           /* points of each phase the detector sums at once */
-
-/* Four floats, one SSE2 register (x86-64's baseline): the lanes are
- * consecutive points of a phase, each summed in tap order exactly as a
- * scalar loop would. GCC and clang lower the type to scalar code elsewhere. */
-typedef float lim_v4 __attribute__((vector_size(4 * sizeof(float))));
+#define LIM_BLOCK MQ_PP_POINTS   /* points of each phase the detector sums at once */
 
 struct mq_limiter {
     int channels;
@@ -79,8 +75,8 @@ struct mq_limiter {
     double sharp[LIM_FACTOR - 1][LIM_TAPS];       /* oldest sample first */
     int mfactor, mhalf;   /* libebur128's design at this rate (mfactor 1: none) */
     double matched[LIM_FACTOR - 1][LIM_TAPS];     /* first 2*mhalf used */
-    lim_v4 sharp_v[LIM_FACTOR - 1][LIM_TAPS];     /* the taps as floats, in every lane */
-    lim_v4 matched_v[LIM_FACTOR - 1][LIM_TAPS];
+    mq_pp_v4 sharp_v[LIM_FACTOR - 1][LIM_TAPS];   /* the taps as floats, in every lane */
+    mq_pp_v4 matched_v[LIM_FACTOR - 1][LIM_TAPS];
     float *hist;          /* per channel the last TAPS - 1 samples, oldest first */
     double prev_mid;      /* peak of the points between samples j-1 and j */
     double l1;            /* largest sum of |taps| of any phase: no point between
@@ -215,9 +211,8 @@ int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **
         }
     for (int p = 0; p < LIM_FACTOR - 1; p++)
         for (int i = 0; i < LIM_TAPS; i++) {
-            const float h = (float)l->sharp[p][i], g = (float)l->matched[p][i];
-            l->sharp_v[p][i] = (lim_v4){ h, h, h, h };
-            l->matched_v[p][i] = (lim_v4){ g, g, g, g };
+            l->sharp_v[p][i] = mq_pp_tap(l->sharp[p][i]);
+            l->matched_v[p][i] = mq_pp_tap(l->matched[p][i]);
         }
     l->l1 = 1.0;
     for (int p = 0; p < LIM_FACTOR - 1; p++) {
@@ -304,57 +299,21 @@ size_t mq_limiter_latency(const mq_limiter *l)
 
 /* The points of the 8 frames from I of one channel's window WIN into MID
  * (the largest |point| of each frame, over both interpolators and all
- * phases; only the first K frames are kept). Each point is the float sum
- * over the taps in order, as a scalar loop over the taps gives it, with the
- * sums of 8 frames of every phase held in registers (sums kept in arrays in
- * memory cost a load and a store per tap). */
+ * phases; only the first K frames are kept), each summed in float over the
+ * taps in order (mq_polyphase.h). */
 static void detect_block(const mq_limiter *l, const float *win, size_t i, size_t k, double *mid)
 {
-    /* Named sums, not an array: GCC kept an array indexed in a loop in
-     * memory. Sharp kernel: phase p, frames 0-3 and 4-7. */
-    lim_v4 s00 = { 0 }, s01 = { 0 }, s10 = { 0 }, s11 = { 0 }, s20 = { 0 }, s21 = { 0 };
-    const float *wp = win + i;
-    for (int j = 0; j < LIM_TAPS; j++) {
-        lim_v4 x0, x1;
-        memcpy(&x0, wp + j, sizeof x0);
-        memcpy(&x1, wp + j + 4, sizeof x1);
-        s00 += l->sharp_v[0][j] * x0;
-        s01 += l->sharp_v[0][j] * x1;
-        s10 += l->sharp_v[1][j] * x0;
-        s11 += l->sharp_v[1][j] * x1;
-        s20 += l->sharp_v[2][j] * x0;
-        s21 += l->sharp_v[2][j] * x1;
-    }
+    float v[2][3][LIM_BLOCK];
+    const mq_pp_v4 *const sharp[3] = { l->sharp_v[0], l->sharp_v[1], l->sharp_v[2] };
+    const mq_pp_v4 *const matched[3] = { l->matched_v[0], l->matched_v[1], l->matched_v[2] };
+    mq_pp_points(sharp, 3, LIM_TAPS, win + i, v[0]);
+    const int mphases = l->mfactor - 1;
     /* The matched kernel, on the slice of the window its taps cover. */
-    lim_v4 m00 = { 0 }, m01 = { 0 }, m10 = { 0 }, m11 = { 0 }, m20 = { 0 }, m21 = { 0 };
-    const float *mw = wp + LIM_HALF - l->mhalf;
-    if (l->mfactor == 4) {
-        for (int j = 0; j < 2 * l->mhalf; j++) {
-            lim_v4 x0, x1;
-            memcpy(&x0, mw + j, sizeof x0);
-            memcpy(&x1, mw + j + 4, sizeof x1);
-            m00 += l->matched_v[0][j] * x0;
-            m01 += l->matched_v[0][j] * x1;
-            m10 += l->matched_v[1][j] * x0;
-            m11 += l->matched_v[1][j] * x1;
-            m20 += l->matched_v[2][j] * x0;
-            m21 += l->matched_v[2][j] * x1;
-        }
-    } else if (l->mfactor == 2) {
-        for (int j = 0; j < 2 * l->mhalf; j++) {
-            lim_v4 x0, x1;
-            memcpy(&x0, mw + j, sizeof x0);
-            memcpy(&x1, mw + j + 4, sizeof x1);
-            m00 += l->matched_v[0][j] * x0;
-            m01 += l->matched_v[0][j] * x1;
-        }
-    }
-    const lim_v4 sums[] = { s00, s01, s10, s11, s20, s21, m00, m01, m10, m11, m20, m21 };
-    float v[2 * (LIM_FACTOR - 1)][LIM_BLOCK];
-    memcpy(v, sums, sizeof v);
-    for (int p = 0; p < LIM_FACTOR - 1 + l->mfactor - 1; p++)
+    if (mphases > 0)
+        mq_pp_points(matched, mphases, 2 * l->mhalf, win + i + LIM_HALF - l->mhalf, v[1]);
+    for (int p = 0; p < 3 + mphases; p++)
         for (size_t e = 0; e < k; e++) {
-            const double a = fabsf(v[p][e]);
+            const double a = fabsf(v[p / 3][p % 3][e]);
             mid[i + e] = a > mid[i + e] ? a : mid[i + e];
         }
 }

@@ -18,6 +18,7 @@
  */
 #include "mq_loudness.h"
 #include "mq_audio.h"
+#include "mq_polyphase.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,17 +40,12 @@
  */
 #define TP_TAPS_MAX 24
 #define TP_CHUNK 256
-#define TP_BLOCK 8             /* points of each phase summed at once, in registers */
-
-/* Four floats, one SSE2 register (x86-64's baseline): the lanes are
- * consecutive points of a phase, each summed in tap order exactly as a
- * scalar loop would. GCC and clang lower the type to scalar code elsewhere. */
-typedef float tp_v4 __attribute__((vector_size(4 * sizeof(float))));
+#define TP_BLOCK MQ_PP_POINTS  /* points of each phase summed at once */
 
 typedef struct tpeak {
     int factor, taps;          /* oversampling; taps per phase (2 * half-width) */
     double h[4][TP_TAPS_MAX];  /* phase q (1..factor-1) in h[q - 1]; oldest first */
-    tp_v4 hv[3][TP_TAPS_MAX];  /* the same taps as floats, in every lane */
+    mq_pp_v4 hv[3][TP_TAPS_MAX];   /* the same taps as floats, in every lane */
     double l1;
     float *hist;               /* per channel: the last taps - 1 samples, oldest first */
     double peak;               /* linear, the largest so far */
@@ -98,10 +94,8 @@ static tpeak *tp_create(int rate, int channels)
             t->l1 = sum;
     }
     for (int q = 0; q < 3; q++)
-        for (int i = 0; i < t->taps; i++) {
-            const float h = (float)t->h[q][i];
-            t->hv[q][i] = (tp_v4){ h, h, h, h };
-        }
+        for (int i = 0; i < t->taps; i++)
+            t->hv[q][i] = mq_pp_tap(t->h[q][i]);
     t->hist = calloc((size_t)channels * (size_t)t->taps, sizeof *t->hist);
     if (!t->hist) {
         free(t);
@@ -119,47 +113,18 @@ static void tp_free(tpeak *t)
 
 /* The largest of PEAK and the magnitudes of the interpolated points of one
  * channel's chunk: WIN holds the history (taps - 1 samples), then LEN new
- * ones, then zeros up to a whole TP_BLOCK. The points are summed in float,
- * each over the taps in order (float sums are within 1e-6 of the exact
- * value, far below what a peak reading resolves), TP_BLOCK points of every
- * phase at once with the sums held in registers: the compiler vectorizes
- * loops of a fixed count over contiguous samples; one point at a time in
- * double was most of the meter's cost, and sums kept in arrays in memory
- * (a load and a store per tap) half of what was left. A NaN point (only
+ * ones, then zeros up to a whole TP_BLOCK. The points are summed in float
+ * over the taps in order (mq_polyphase.h; float sums are within 1e-6 of the
+ * exact value, far below what a peak reading resolves). A NaN point (only
  * from a non-finite sample in the history: tp_add never interpolates a
  * chunk that holds one) is passed over, as before. */
 static double tp_chunk(const tpeak *t, const float *win, size_t len, double peak)
 {
-    const int phases = t->factor - 1, taps = t->taps;
+    const int phases = t->factor - 1;
+    const mq_pp_v4 *const h[3] = { t->hv[0], t->hv[1], t->hv[2] };
     for (size_t i = 0; i < len; i += TP_BLOCK) {
-        /* Named sums, not an array: GCC kept an array indexed in a loop in
-         * memory. Phase q, points 0-3 and 4-7 of the block. */
-        tp_v4 y00 = { 0 }, y01 = { 0 }, y10 = { 0 }, y11 = { 0 }, y20 = { 0 }, y21 = { 0 };
-        const float *wp = win + i;
-        if (phases == 3) {
-            for (int j = 0; j < taps; j++) {
-                tp_v4 x0, x1;
-                memcpy(&x0, wp + j, sizeof x0);
-                memcpy(&x1, wp + j + 4, sizeof x1);
-                y00 += t->hv[0][j] * x0;
-                y01 += t->hv[0][j] * x1;
-                y10 += t->hv[1][j] * x0;
-                y11 += t->hv[1][j] * x1;
-                y20 += t->hv[2][j] * x0;
-                y21 += t->hv[2][j] * x1;
-            }
-        } else {
-            for (int j = 0; j < taps; j++) {
-                tp_v4 x0, x1;
-                memcpy(&x0, wp + j, sizeof x0);
-                memcpy(&x1, wp + j + 4, sizeof x1);
-                y00 += t->hv[0][j] * x0;
-                y01 += t->hv[0][j] * x1;
-            }
-        }
-        const tp_v4 sums[] = { y00, y01, y10, y11, y20, y21 };
         float v[3][TP_BLOCK];
-        memcpy(v, sums, sizeof v);
+        mq_pp_points(h, phases, t->taps, win + i, v);
         const size_t k = len - i < TP_BLOCK ? len - i : TP_BLOCK;
         for (int q = 0; q < phases; q++)
             for (size_t e = 0; e < k; e++) {
