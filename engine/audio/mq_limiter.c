@@ -297,6 +297,20 @@ size_t mq_limiter_latency(const mq_limiter *l)
  */
 #define LIM_FLOAT_SLACK (1.0 + 1e-4)
 
+/* The detector's history after N more frames of IN: the last LIM_TAPS - 1
+ * samples of each channel. */
+static void keep_history(mq_limiter *l, const float *in, size_t n)
+{
+    const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
+    size_t keep = n < w ? w - n : 0;
+    for (size_t c = 0; c < ch; c++) {
+        float *h = l->hist + c * w;
+        memmove(h, h + (w - keep), keep * sizeof *h);
+        for (size_t i = keep; i < w; i++)
+            h[i] = in[(n - (w - i)) * ch + c];
+    }
+}
+
 /* The points of the 8 frames from I of one channel's window WIN into MID
  * (the largest |point| of each frame, over both interpolators and all
  * phases; only the first K frames are kept), each summed in float over the
@@ -343,13 +357,21 @@ static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double 
                    int quiet)
 {
     const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
+    for (size_t i = 0; i < n; i++)
+        s0[i] = mid[i] = 0;
+    if (quiet) {
+        /* Every sample and point is below the target: every frame's needed
+         * gain is 1, but for the first one's when the previous chunk's
+         * last point, prev_mid, was above it, and then it is target /
+         * prev_mid whatever s0 is. Only the history is needed. */
+        keep_history(l, in, n);
+        return;
+    }
     /* + 2 blocks: the window of the last block's last point, and the block
      * maxima reaching one sample past it. */
     float win[LIM_TAPS - 1 + LIM_CHUNK + 2 * LIM_BLOCK];
     float bmax[(LIM_TAPS + LIM_CHUNK) / LIM_BLOCK + 2];
     const size_t nb = (n + LIM_BLOCK - 1) / LIM_BLOCK;   /* blocks of points */
-    for (size_t i = 0; i < n; i++)
-        s0[i] = mid[i] = 0;
     for (size_t c = 0; c < ch; c++) {
         float *hist = l->hist + c * w;
         memcpy(win, hist, w * sizeof *win);
@@ -361,31 +383,29 @@ static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double 
             const double a = fabs(win[i + LIM_TAPS - 1 - LIM_HALF]);
             s0[i] = a > s0[i] ? a : s0[i];
         }
-        if (!quiet) {
-            memset(win + w + n, 0, 2 * LIM_BLOCK * sizeof *win);
-            /* The window of block b's points is win[8b, 8b + 71): blocks of
-             * samples b .. b + 8. */
-            const size_t ns = nb + LIM_TAPS / LIM_BLOCK;
-            for (size_t j = 0; j < ns; j++) {
-                float m = 0;
-                for (size_t e = 0; e < LIM_BLOCK; e++) {
-                    float a = fabsf(win[j * LIM_BLOCK + e]);
-                    m = a > m ? a : m;
-                }
-                bmax[j] = m;
+        memset(win + w + n, 0, 2 * LIM_BLOCK * sizeof *win);
+        /* The window of block b's points is win[8b, 8b + 71): blocks of
+         * samples b .. b + 8. */
+        const size_t ns = nb + LIM_TAPS / LIM_BLOCK;
+        for (size_t j = 0; j < ns; j++) {
+            float m = 0;
+            for (size_t e = 0; e < LIM_BLOCK; e++) {
+                float a = fabsf(win[j * LIM_BLOCK + e]);
+                m = a > m ? a : m;
             }
-            for (size_t b = 0; b < nb; b++) {
-                const size_t i = b * LIM_BLOCK, k = n - i < LIM_BLOCK ? n - i : LIM_BLOCK;
-                double m = 0, sum = 0;
-                for (size_t o = 0; o <= LIM_TAPS / LIM_BLOCK; o++) {
-                    m = bmax[b + o] > m ? bmax[b + o] : m;
-                    sum += l->wblk[o] * bmax[b + o];
-                }
-                const double bound = fmin(m * l->l1, sum);
-                if (b + 1 < nb && bound * LIM_FLOAT_SLACK < l->target)
-                    continue;
-                detect_block(l, win, i, k, mid);
+            bmax[j] = m;
+        }
+        for (size_t b = 0; b < nb; b++) {
+            const size_t i = b * LIM_BLOCK, k = n - i < LIM_BLOCK ? n - i : LIM_BLOCK;
+            double m = 0, sum = 0;
+            for (size_t o = 0; o <= LIM_TAPS / LIM_BLOCK; o++) {
+                m = bmax[b + o] > m ? bmax[b + o] : m;
+                sum += l->wblk[o] * bmax[b + o];
             }
+            const double bound = fmin(m * l->l1, sum);
+            if (b + 1 < nb && bound * LIM_FLOAT_SLACK < l->target)
+                continue;
+            detect_block(l, win, i, k, mid);
         }
         memcpy(hist, win + n, w * sizeof *win);
     }
@@ -513,15 +533,8 @@ static int idle(const mq_limiter *l)
  */
 static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
 {
-    const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
-    /* The detector's history: the last w samples of each channel. */
-    size_t keep = n < w ? w - n : 0;
-    for (size_t c = 0; c < ch; c++) {
-        float *h = l->hist + c * w;
-        memmove(h, h + (w - keep), keep * sizeof *h);
-        for (size_t i = keep; i < w; i++)
-            h[i] = in[(n - (w - i)) * ch + c];
-    }
+    const size_t ch = (size_t)l->channels;
+    keep_history(l, in, n);
     l->prev_mid = 0;
     l->t += n;
     l->dq_head = 0;
@@ -577,10 +590,15 @@ int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n, mq_
         if (quiet && idle(l)) {
             pass_through(l, in + a * ch, out + a * ch, len);
         } else {
-            for (size_t k = 0; k < len * ch; k++)
-                clean[k] = isfinite(in[a * ch + k]) ? in[a * ch + k] : 0.0f;
-            detect(l, clean, len, s0, mid, quiet);
-            limit_frames(l, clean, out + a * ch, len, s0, mid);
+            /* mq_abs_max gives NaN for a chunk that holds a NaN or infinity. */
+            const float *x = in + a * ch;
+            if (isnan(m)) {
+                for (size_t k = 0; k < len * ch; k++)
+                    clean[k] = isfinite(in[a * ch + k]) ? in[a * ch + k] : 0.0f;
+                x = clean;
+            }
+            detect(l, x, len, s0, mid, quiet);
+            limit_frames(l, x, out + a * ch, len, s0, mid);
         }
         a = b;
     }
