@@ -111,25 +111,52 @@ static void tp_free(tpeak *t)
     free(t);
 }
 
+/* A float sum of TAPS products exceeds the exact one by at most about
+ * (taps + 1) * 2^-24 of the sum of |products| (the classic bound on
+ * recursive summation, Higham, "Accuracy and Stability of Numerical
+ * Algorithms", 2nd ed., 4.2), and the taps rounded to float add 2^-24: for
+ * 24 taps, under 2e-6. TP_SLACK covers it with room to spare. */
+#define TP_SLACK (1.0 + 1e-4)
+
 /* The largest of PEAK and the magnitudes of the interpolated points of one
  * channel's chunk: WIN holds the history (taps - 1 samples), then LEN new
- * ones, then zeros up to a whole TP_BLOCK. The points are summed in float
- * over the taps in order (mq_polyphase.h; float sums are within 1e-6 of the
- * exact value, far below what a peak reading resolves). A NaN point (only
- * from a non-finite sample in the history: tp_add never interpolates a
- * chunk that holds one) is passed over, as before. */
+ * ones, then zeros up to two more whole TP_BLOCKs. The points are summed in
+ * float over the taps in order (mq_polyphase.h; float sums are within 1e-6
+ * of the exact value, far below what a peak reading resolves), 8 at a time;
+ * 8 points whose window of samples stays below PEAK / (l1 * slack) cannot
+ * raise it, and are not summed (most of a chunk lies away from its loudest
+ * sample). Only finite samples come here: tp_add stops interpolating for
+ * good once the peak is infinite. */
 static double tp_chunk(const tpeak *t, const float *win, size_t len, double peak)
 {
     const int phases = t->factor - 1;
     const mq_pp_v4 *const h[3] = { t->hv[0], t->hv[1], t->hv[2] };
-    for (size_t i = 0; i < len; i += TP_BLOCK) {
+    /* Block b's points span win[8b, 8b + taps + 7): groups b .. b + g - 1 of
+     * 8 samples. */
+    const size_t nb = (len + TP_BLOCK - 1) / TP_BLOCK;
+    const size_t g = ((size_t)t->taps + 2 * TP_BLOCK - 2) / TP_BLOCK;
+    float gmax[(TP_TAPS_MAX + TP_CHUNK) / TP_BLOCK + 4];
+    for (size_t j = 0; j < nb + g - 1; j++) {
+        float m = 0;
+        for (size_t e = 0; e < TP_BLOCK; e++) {
+            const float a = fabsf(win[j * TP_BLOCK + e]);
+            m = a > m ? a : m;
+        }
+        gmax[j] = m;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        float m = 0;
+        for (size_t j = b; j < b + g; j++)
+            m = gmax[j] > m ? gmax[j] : m;
+        if (m * t->l1 * TP_SLACK <= peak)
+            continue;
         float v[3][TP_BLOCK];
+        const size_t i = b * TP_BLOCK, k = len - i < TP_BLOCK ? len - i : TP_BLOCK;
         mq_pp_points(h, phases, t->taps, win + i, v);
-        const size_t k = len - i < TP_BLOCK ? len - i : TP_BLOCK;
         for (int q = 0; q < phases; q++)
             for (size_t e = 0; e < k; e++) {
                 const double a = fabsf(v[q][e]);
-                peak = a > peak ? a : peak;   /* maxsd; NaN passed over */
+                peak = a > peak ? a : peak;   /* maxsd */
             }
     }
     return peak;
@@ -149,7 +176,7 @@ static void tp_keep(float *hist, size_t w, const float *x, size_t n, size_t ch)
 static void tp_add(tpeak *t, const float *x, size_t n, int ch)
 {
     const size_t w = (size_t)t->taps - 1, sch = (size_t)ch;   /* history length per channel */
-    float win[TP_TAPS_MAX + TP_CHUNK + TP_BLOCK];
+    float win[TP_TAPS_MAX + TP_CHUNK + 2 * TP_BLOCK];
     for (size_t a = 0; a < n; a += TP_CHUNK) {
         size_t b = n - a < TP_CHUNK ? n : a + TP_CHUNK, len = b - a;
         double m = mq_abs_max(x + a * sch, len * sch);
@@ -174,7 +201,7 @@ static void tp_add(tpeak *t, const float *x, size_t n, int ch)
             memcpy(win, hist, w * sizeof *win);
             for (size_t i = 0; i < len; i++)
                 win[w + i] = x[(a + i) * sch + c];
-            memset(win + w + len, 0, TP_BLOCK * sizeof *win);
+            memset(win + w + len, 0, 2 * TP_BLOCK * sizeof *win);
             t->peak = tp_chunk(t, win, len, t->peak);
             memcpy(hist, win + len, w * sizeof *win);
         }
