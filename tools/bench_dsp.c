@@ -23,6 +23,8 @@ double old_limit(const float *, float *, size_t, int, int, size_t, const size_t 
 double cur_limit(const float *, float *, size_t, int, int, size_t, const size_t *);
 void old_limit_snapshot(const float *, float *, size_t, int, int, size_t);
 void cur_limit_snapshot(const float *, float *, size_t, int, int, size_t);
+size_t old_limit_states(const float *, size_t, int, int, size_t, unsigned char *, size_t);
+size_t cur_limit_states(const float *, size_t, int, int, size_t, unsigned char *, size_t);
 double old_meter(const float *, size_t, int, int, int, size_t, const size_t *, double[7]);
 double cur_meter(const float *, size_t, int, int, int, size_t, const size_t *, double[7]);
 
@@ -131,6 +133,37 @@ static void same(int ok, const char *what)
         failures++;
 }
 
+/* Whether two snapshots of a limiter (RATE, CH) hold the same state: the
+ * scalars, the detector's history, the moving average and the delay line,
+ * and the live entries of the deque (the others are stale, never read, and
+ * uninitialized at first). The layout is mq_limiter.c's (walk). */
+static int same_state(const unsigned char *a, const unsigned char *b, size_t size, int rate,
+                      int ch)
+{
+    typedef struct {
+        double prev_mid, r, box_sum;
+        size_t dq_head, dq_len, box_pos, box_below, dpos;
+        uint64_t t;
+    } scalars;
+    const size_t w = (size_t)lround(0.002 * rate), k = w + 64, d = w + 63, c = (size_t)ch;
+    const size_t hist = c * 63 * sizeof(float), val = sizeof(scalars) + hist;
+    const size_t idx = val + k * sizeof(double), rest = idx + k * sizeof(uint64_t);
+    if (size != rest + w * sizeof(double) + d * c * sizeof(float))
+        return 0;
+    scalars s;
+    memcpy(&s, a, sizeof s);
+    if (memcmp(a, b, val) || memcmp(a + rest, b + rest, size - rest))
+        return 0;
+    for (size_t i = 0; i < s.dq_len; i++) {
+        const size_t j = (s.dq_head + i) % k;
+        if (memcmp(a + val + j * sizeof(double), b + val + j * sizeof(double), sizeof(double)) ||
+            memcmp(a + idx + j * sizeof(uint64_t), b + idx + j * sizeof(uint64_t),
+                   sizeof(uint64_t)))
+            return 0;
+    }
+    return 1;
+}
+
 static const size_t odd_sizes[] = { 1, 63, 64, 4096, 16384, 255, 257, 1000, 7, 0 };
 
 /* Old and new agree on X: limiter (whole blocks, odd sizes, snapshot) and
@@ -155,6 +188,19 @@ static void agree(const char *tag, const float *x, size_t n, int rate, int ch)
     same(!memcmp(a, c, bytes), what);
     snprintf(what, sizeof what, "%s limiter, new: odd call sizes vs 16384", tag);
     same(!memcmp(b, c, bytes), what);
+    {
+        /* The state itself (what a snapshot holds), after every call. */
+        const size_t block = 4099, size = old_limit_states(x, 0, rate, ch, block, NULL, 0);
+        const size_t calls = (n + block - 1) / block;
+        unsigned char *so = malloc(calls * size), *sn = malloc(calls * size);
+        int ok = old_limit_states(x, n, rate, ch, block, so, size) == size &&
+                 cur_limit_states(x, n, rate, ch, block, sn, size) == size;
+        for (size_t i = 0; ok && i < calls; i++)
+            ok = same_state(so + i * size, sn + i * size, size, rate, ch);
+        snprintf(what, sizeof what, "%s limiter, its state after each call: old vs new", tag);
+        same(ok, what);
+        free(so), free(sn);
+    }
     old_limit_snapshot(x, a, n, rate, ch, n / 3 + 17);
     cur_limit_snapshot(x, c, n, rate, ch, n / 3 + 17);
     snprintf(what, sizeof what, "%s limiter, snapshot mid-stream: old vs new, new vs straight",
@@ -222,7 +268,8 @@ int main(int argc, char **argv)
         mq_limiter_free(l);
     }
     float *out = malloc((n + lat) * 2 * sizeof *out);
-    double t[3][2][64], r[7];
+    double t[4][2][64], r[7];
+    const size_t calm = n / 12 * 7;   /* the first 35 s: -23 LUFS, peaks -3.3 dBTP */
     if (reps > 64)
         reps = 64;
     for (int k = 0; k < reps; k++) {
@@ -232,13 +279,16 @@ int main(int argc, char **argv)
         t[1][1][k] = cur_meter(x, n, rate, 2, 1, 16384, NULL, r) / (double)n;
         t[2][0][k] = old_meter(mono, n, rate, 1, 0, 16384, NULL, r) / (double)n;
         t[2][1][k] = cur_meter(mono, n, rate, 1, 0, 16384, NULL, r) / (double)n;
+        t[3][0][k] = old_limit(x, out, calm, rate, 2, 16384, NULL) / (double)calm;
+        t[3][1][k] = cur_limit(x, out, calm, rate, 2, 16384, NULL) / (double)calm;
     }
     static const char *name[] = { "mq_limiter_process, 48 kHz stereo",
                                   "mq_meter_add (full), 48 kHz stereo",
-                                  "mq_meter_add (integrated), 48 kHz mono speech" };
+                                  "mq_meter_add (integrated), 48 kHz mono speech",
+                                  "mq_limiter_process, the calm 35 s only" };
     printf("\nspeed, ns per frame, median of %d alternating runs over 60 s (calls of 16384):\n",
            reps);
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < 4; f++) {
         double ratio[64];
         for (int k = 0; k < reps; k++)
             ratio[k] = t[f][0][k] / t[f][1][k];

@@ -95,6 +95,27 @@ void NAME(limit_snapshot)(const float *in, float *out, size_t n, int rate, int c
     free(junk);
 }
 
+/* Limits N frames of IN in calls of BLOCK frames and saves the limiter's
+ * state after each call into STATES (room for n / block + 1 snapshots of
+ * SIZE bytes, SIZE the state size, which it returns). */
+size_t NAME(limit_states)(const float *in, size_t n, int rate, int ch, size_t block,
+                          unsigned char *states, size_t size)
+{
+    mq_limiter *l = NULL;
+    if (mq_limiter_create(rate, ch, -1.0, &l, NULL) != MQ_OK)
+        abort();
+    const size_t got = mq_limiter_state_size(l);
+    float *out = malloc(block * (size_t)ch * sizeof *out);
+    for (size_t a = 0, k = 0; a < n && got == size; a += block, k++) {
+        const size_t len = n - a < block ? n - a : block;
+        mq_limiter_process(l, in + a * (size_t)ch, out, len, NULL);
+        mq_limiter_save(l, states + k * size);
+    }
+    free(out);
+    mq_limiter_free(l);
+    return got;
+}
+
 /* Meters N frames in calls of BLOCK frames (SIZES as for limit); RES gets
  * integrated, true peak, range, momentary, short-term, max momentary, max
  * short-term. Returns the nanoseconds spent in mq_meter_add. */

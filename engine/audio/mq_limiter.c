@@ -523,27 +523,16 @@ static int idle(const mq_limiter *l)
     return l->r == 1.0 && l->box_below == 0 && l->dq_len > 0 && l->dq_val[l->dq_head] == 1.0;
 }
 
-/*
- * N quiet frames through an idle limiter: what limit_frame does for each of
- * them, in one go. The needed gain of every frame is 1, so the minimum stays
- * 1 (the deque collapses to the newest frame), r and the moving average stay
- * 1, and each output sample is the delayed input sample, untouched. Most of
- * a normalized programme takes this path; the per-frame state machine was a
- * fifth of an export.
- */
-static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
+/* The part of limit_frames' work that is the same for every frame of an
+ * idle limiter whose needed gains are all 1: r and every value of the
+ * moving average stay 1 (so does the sum, recomputed at a wrap as w ones),
+ * and each output sample is the delayed input sample, untouched. */
+static void pass_gain_one(mq_limiter *l, const float *in, float *out, size_t n)
 {
     const size_t ch = (size_t)l->channels;
-    keep_history(l, in, n);
-    l->prev_mid = 0;
     l->t += n;
-    l->dq_head = 0;
-    l->dq_len = 1;
-    l->dq_val[0] = 1.0;
-    l->dq_idx[0] = l->t - 1;
     size_t bp = l->box_pos + n;
     if (bp >= l->w) {
-        /* limit_frame recomputes the sum at every wrap: w ones. */
         l->box_sum = (double)l->w;
         bp %= l->w;
     }
@@ -573,6 +562,60 @@ static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
     }
 }
 
+/*
+ * N quiet frames through an idle limiter, in one go (the detector is not
+ * run: no sample or point can reach the target). The needed gain of every
+ * frame is 1, so the minimum stays 1 (the deque collapses to the newest
+ * frame). Most of a normalized programme takes this path; the per-frame
+ * state machine was a fifth of an export.
+ */
+static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
+{
+    keep_history(l, in, n);
+    l->prev_mid = 0;
+    l->dq_head = 0;
+    l->dq_len = 1;
+    l->dq_val[0] = 1.0;
+    l->dq_idx[0] = l->t + n - 1;
+    pass_gain_one(l, in, out, n);
+}
+
+/* 1 when every needed gain of the N frames the detector found S0 and MID
+ * for is 1: no sample or point above the target, nor the previous chunk's
+ * last point. */
+static int gain_one(const mq_limiter *l, const double *s0, const double *mid, size_t n)
+{
+    int above = l->prev_mid > l->target;
+    for (size_t i = 0; i < n; i++)
+        above |= (s0[i] > l->target) | (mid[i] > l->target);
+    return !above;
+}
+
+/*
+ * N frames of a chunk the detector has run on, through an idle limiter,
+ * when gain_one: what limit_frames does for them, in one go, leaving the
+ * same state (the limiter's bytes and snapshots do not depend on which
+ * path a chunk took). In speech normalized to -23 LUFS most chunks have a
+ * sample above target / l1, where the detector must look, and almost none
+ * a peak above the target. The deque ends as limit_frames leaves it: the
+ * first frame drops the expired entries from the front, and each frame
+ * then replaces what is left (ones: the minimum of an idle limiter is 1)
+ * with itself, in the same slot.
+ */
+static void pass_detected(mq_limiter *l, const float *in, float *out, size_t n,
+                          double last_mid)
+{
+    while (l->dq_len > 0 && l->dq_idx[l->dq_head] + l->k <= l->t) {
+        l->dq_head = l->dq_head + 1 == l->k ? 0 : l->dq_head + 1;
+        l->dq_len--;
+    }
+    l->dq_len = 1;
+    l->dq_val[l->dq_head] = 1.0;
+    l->dq_idx[l->dq_head] = l->t + n - 1;
+    l->prev_mid = last_mid;
+    pass_gain_one(l, in, out, n);
+}
+
 int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n, mq_error *err)
 {
     if (!l || ((!in || !out) && n > 0))
@@ -598,7 +641,10 @@ int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n, mq_
                 x = clean;
             }
             detect(l, x, len, s0, mid, quiet);
-            limit_frames(l, x, out + a * ch, len, s0, mid);
+            if (!quiet && idle(l) && gain_one(l, s0, mid, len))
+                pass_detected(l, x, out + a * ch, len, mid[len - 1]);
+            else
+                limit_frames(l, x, out + a * ch, len, s0, mid);
         }
         a = b;
     }
