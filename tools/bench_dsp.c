@@ -8,8 +8,10 @@
  * The audio: 60 s of speech-like bursts (voiced syllables with formants,
  * fricative noise, pauses) over a low music bed, with a 10 s stretch 11 dB
  * hotter that makes the limiter act; mono speech alone for the per-item
- * meter. Equality is checked at several rates and channel counts, call sizes
- * and with NaN and infinite samples.
+ * meter. Calls of 16384 frames, each on a buffer just written, as in an
+ * export (bench_dsp_impl.c). Equality is checked at several rates and
+ * channel counts, call sizes, with NaN and infinite samples, and of the
+ * limiter's state after every call.
  */
 #include "audio/mq_loudness.h"
 

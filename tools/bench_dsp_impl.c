@@ -37,10 +37,17 @@ static void meter_step(void *m, const float *in, float *out, size_t n)
 
 /* Feeds N frames of CH channels to STEP in calls of BLOCK frames, or of the
  * sizes SIZES gives in turn when not NULL (a cycle ended by 0); returns the
- * nanoseconds spent in STEP. */
+ * nanoseconds spent in STEP. As in an export (mq_export.c), each call's
+ * input was just written (it is copied into a buffer first, untimed), and
+ * its output goes to a buffer used again and again (copied out, untimed). */
 static double feed(step_fn *step, void *obj, const float *in, float *out, size_t n, int ch,
                    size_t block, const size_t *sizes)
 {
+    size_t most = block;
+    for (size_t k = 0; sizes && sizes[k]; k++)
+        most = sizes[k] > most ? sizes[k] : most;
+    const size_t c = (size_t)ch;
+    float *bi = malloc(most * c * sizeof *bi), *bo = malloc(most * c * sizeof *bo);
     double ns = 0;
     for (size_t a = 0, k = 0; a < n;) {
         size_t len = sizes ? sizes[k] : block;
@@ -48,11 +55,15 @@ static double feed(step_fn *step, void *obj, const float *in, float *out, size_t
             k = 0;
         if (len > n - a)
             len = n - a;
+        memcpy(bi, in + a * c, len * c * sizeof *bi);
         double t0 = now_ns();
-        step(obj, in + a * (size_t)ch, out ? out + a * (size_t)ch : NULL, len);
+        step(obj, bi, bo, len);
         ns += now_ns() - t0;
+        if (out)
+            memcpy(out + a * c, bo, len * c * sizeof *bo);
         a += len;
     }
+    free(bi), free(bo);
     return ns;
 }
 
