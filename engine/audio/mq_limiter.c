@@ -377,12 +377,6 @@ static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double 
         memcpy(win, hist, w * sizeof *win);
         for (size_t i = 0; i < n; i++)
             win[w + i] = in[i * ch + c];
-        /* Maxima written as selects, which compile to maxsd; a branch on
-         * which channel is louder mispredicts half the time. */
-        for (size_t i = 0; i < n; i++) {
-            const double a = fabs(win[i + LIM_TAPS - 1 - LIM_HALF]);
-            s0[i] = a > s0[i] ? a : s0[i];
-        }
         memset(win + w + n, 0, 2 * LIM_BLOCK * sizeof *win);
         /* The window of block b's points is win[8b, 8b + 71): blocks of
          * samples b .. b + 8. */
@@ -397,6 +391,17 @@ static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double 
         }
         for (size_t b = 0; b < nb; b++) {
             const size_t i = b * LIM_BLOCK, k = n - i < LIM_BLOCK ? n - i : LIM_BLOCK;
+            /* The samples of frames i .. i + 7 (delayed by LIM_HALF, as the
+             * points are) are win[i + 31 .. i + 38], in sample blocks b + 3
+             * and b + 4; like a point, a sample matters only above the
+             * target. The maxima are selects (maxsd): a branch on which
+             * channel is louder mispredicts half the time. */
+            const float central = bmax[b + 3] > bmax[b + 4] ? bmax[b + 3] : bmax[b + 4];
+            if (central > l->target)
+                for (size_t e = i; e < i + k; e++) {
+                    const double a = fabs(win[e + LIM_TAPS - 1 - LIM_HALF]);
+                    s0[e] = a > s0[e] ? a : s0[e];
+                }
             double m = 0, sum = 0;
             for (size_t o = 0; o <= LIM_TAPS / LIM_BLOCK; o++) {
                 m = bmax[b + o] > m ? bmax[b + o] : m;
