@@ -335,11 +335,12 @@ static void detect_block(const mq_limiter *l, const float *win, size_t i, size_t
 /*
  * 1. The detector for N (<= LIM_CHUNK) frames of IN, already made finite:
  * for frame i, S0[i] is the largest |sample| of frame i - 32 and MID[i] the
- * largest interpolated point between samples i - 32 and i - 31 (0 when QUIET:
- * the caller has proved none can reach the target). Per channel, the history
- * and the chunk form one contiguous window. Updates the history.
+ * largest interpolated point between samples i - 32 and i - 31, each where
+ * it could be above the target, and otherwise 0 (all of them when QUIET: the
+ * caller has proved none can reach it). Per channel, the history and the
+ * chunk form one contiguous window. Updates the history.
  *
- * A point's exact value matters only when it is above the target: below,
+ * A peak's exact value matters only when it is above the target: below,
  * the frame's needed gain is 1 whatever it is, and it cannot be the largest
  * of a frame's peaks that is above the target. So the points of 8 frames
  * that provably stay below the target are left at 0, like a quiet chunk's.
@@ -418,9 +419,8 @@ static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double 
 
 /* Steps 2 to 6 for the N frames of IN (finite samples) whose detector found
  * S0 and MID; OUT gets the N frames leaving the delay line. The state lives
- * in locals for the loop (the compiler could not keep it in registers
- * across the stores to OUT), and the ring indices wrap by a comparison
- * where a division (%) was. */
+ * in locals for the loop, and the ring indices wrap by a comparison where a
+ * division (%) was. */
 static void limit_frames(mq_limiter *l, const float *in, float *out, size_t n,
                          const double *s0, const double *mid)
 {

@@ -310,10 +310,14 @@ static void kw_run1(mq_meter *m, const float *x, size_t n, int ch, int c)
 
 /* Two lanes of double: the two channels of a pair side by side, so that
  * one SSE2 instruction (x86-64's baseline) does for both what kw_run1 does
- * for one. Lane by lane the operations are kw_run1's, in its order (IEEE
- * arithmetic is exact per lane, and -std=c11 forbids contracting a*b+c
- * into a fused multiply-add), so each channel's sums are bit for bit what
- * kw_run1 gives. GCC and clang lower the type to scalar code elsewhere. */
+ * for one, and the pair costs what one channel does: the recursion's
+ * latency (a multiply and a subtraction per sample and stage) bounds both.
+ * Lane by lane the operations are kw_run1's, in its order, and IEEE
+ * arithmetic is exact per lane, so each channel's sums are bit for bit
+ * what kw_run1 (and the scalar pair loop before) gives. (Nothing is fused
+ * into a multiply-add: GCC does not contract a*b+c in ISO C mode, and
+ * baseline x86-64 has no FMA.) GCC and clang lower the type to scalar code
+ * elsewhere. */
 typedef double kw_v2 __attribute__((vector_size(2 * sizeof(double))));
 
 static void kw_run2(mq_meter *m, const float *restrict x, size_t n, int ch, int c)

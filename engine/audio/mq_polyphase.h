@@ -5,8 +5,9 @@
  *
  * Each point is the float sum over the taps in order, exactly what a scalar
  * loop "y = 0; for (j) y += h[j] * x[j]" gives: the lanes of a vector are
- * consecutive points, and IEEE arithmetic is exact per lane (-std=c11 does
- * not contract a*b+c into a fused multiply-add). The 8 points of every
+ * consecutive points, and IEEE arithmetic is exact per lane. (Nothing is
+ * fused into a multiply-add: GCC does not contract a*b+c in ISO C mode,
+ * -std=c11, and baseline x86-64 has no FMA instruction.) The 8 points of every
  * phase stay in registers over the taps: sums kept in arrays in memory cost
  * a load and a store per tap, and one point at a time in double was most of
  * a meter's cost. The vector type is GCC's and clang's: SSE2 (x86-64's
