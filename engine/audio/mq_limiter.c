@@ -458,22 +458,80 @@ static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double 
     }
 }
 
-/* Steps 2 to 6 for the N frames of IN (finite samples) whose detector found
- * S0 and MID; OUT gets the N frames leaving the delay line. The state lives
- * in locals for the loop, and the ring indices wrap by a comparison where a
- * division (%) was. */
+/* 6a. The delay line, a ring of d frames read and refilled at dpos: OUT
+ * gets what it holds, then IN; it keeps the last d frames, frame j of these
+ * N in slot (dpos + j) mod d. IN and OUT may be the same buffer. */
+static void delay_frames(mq_limiter *l, const float *in, float *out, size_t n)
+{
+    const size_t ch = (size_t)l->channels, fb = ch * sizeof *in, d = l->d;
+    if (in != out && n >= d) {
+        /* At once: the ring (oldest first, from dpos), the input but its
+         * last d frames, then those into the ring. */
+        const size_t p = l->dpos, q = (p + n) % d;
+        memcpy(out, l->delay + p * ch, (d - p) * fb);
+        memcpy(out + (d - p) * ch, l->delay, p * fb);
+        memcpy(out + d * ch, in, (n - d) * fb);
+        memcpy(l->delay + q * ch, in + (n - d) * ch, (d - q) * fb);
+        memcpy(l->delay, in + (n - q) * ch, q * fb);
+        l->dpos = q;
+        return;
+    }
+    for (size_t done = 0; done < n;) {
+        size_t k = d - l->dpos;
+        if (k > n - done)
+            k = n - done;
+        float *dl = l->delay + l->dpos * ch;
+        if (in == out) {
+            /* In place: swap the ring's frames with the buffer's. */
+            for (size_t i = 0; i < k * ch; i++) {
+                float x = dl[i];
+                dl[i] = out[done * ch + i];
+                out[done * ch + i] = x;
+            }
+        } else {
+            memcpy(out + done * ch, dl, k * fb);
+            memcpy(dl, in + done * ch, k * fb);
+        }
+        done += k;
+        l->dpos = l->dpos + k == d ? 0 : l->dpos + k;
+    }
+}
+
+/* The part of limit_frames' work that is the same for every frame of an
+ * idle limiter whose needed gains are all 1: r and every value of the
+ * moving average stay 1 (so does the sum, recomputed at a wrap as w ones),
+ * and each output sample is the delayed input sample, untouched. */
+static void pass_gain_one(mq_limiter *l, const float *in, float *out, size_t n)
+{
+    l->t += n;
+    size_t bp = l->box_pos + n;
+    if (bp >= l->w) {
+        l->box_sum = (double)l->w;
+        bp %= l->w;
+    }
+    l->box_pos = bp;
+    l->box_run = (double)bp;   /* the box holds ones: their sum is exact */
+    delay_frames(l, in, out, n);
+}
+
+/* Steps 2 to 6 for the N (<= LIM_CHUNK) frames of IN (finite samples) whose
+ * detector found S0 and MID; OUT gets the N frames leaving the delay line.
+ * The gains of all N frames first, then the delay line for all of them,
+ * then the gains applied: the per-frame loop, a chain from one frame's
+ * release to the next, does nothing else. The state lives in locals for the
+ * loop, and the ring indices wrap by a comparison where a division (%) was. */
 static void limit_frames(mq_limiter *l, const float *in, float *out, size_t n,
                          const double *s0, const double *mid)
 {
-    const size_t ch = (size_t)l->channels, k = l->k, w = l->w, d = l->d;
+    const size_t ch = (size_t)l->channels, k = l->k, w = l->w;
     const double target = l->target, rel = l->rel, wd = (double)l->w;
     double *restrict dq_val = l->dq_val, *restrict box = l->box;
     uint64_t *restrict dq_idx = l->dq_idx;
-    float *restrict delay = l->delay;
     double prev_mid = l->prev_mid, r = l->r, box_sum = l->box_sum, box_run = l->box_run;
     size_t dq_head = l->dq_head, dq_len = l->dq_len, box_pos = l->box_pos;
-    size_t box_below = l->box_below, dpos = l->dpos;
+    size_t box_below = l->box_below;
     uint64_t t = l->t;
+    double gain[LIM_CHUNK];
     for (size_t i = 0; i < n; i++) {
         double peak = s0[i];
         if (prev_mid > peak)
@@ -537,29 +595,18 @@ static void limit_frames(mq_limiter *l, const float *in, float *out, size_t n,
         double g = box_below ? box_sum / wd : 1.0;
         if (g > 1.0)
             g = 1.0;
-
-        /* 6. delay and apply */
-        float *dl = delay + dpos * ch;
-        const float *now = in + i * ch;
-        float *o = out + i * ch;
-        if (g == 1.0) {
-            for (size_t c = 0; c < ch; c++) {
-                const float x = dl[c];
-                dl[c] = now[c];
-                o[c] = x;
-            }
-        } else {
-            for (size_t c = 0; c < ch; c++) {
-                const float x = dl[c];
-                dl[c] = now[c];
-                o[c] = (float)(g * x);
-            }
-        }
-        dpos = dpos + 1 == d ? 0 : dpos + 1;
+        gain[i] = g;
     }
     l->prev_mid = prev_mid, l->r = r, l->box_sum = box_sum, l->box_run = box_run;
     l->dq_head = dq_head, l->dq_len = dq_len, l->box_pos = box_pos;
-    l->box_below = box_below, l->dpos = dpos, l->t = t;
+    l->box_below = box_below, l->t = t;
+
+    /* 6. delay, and apply the gain where it is not 1 */
+    delay_frames(l, in, out, n);
+    for (size_t i = 0; i < n; i++)
+        if (gain[i] != 1.0)
+            for (size_t c = 0; c < ch; c++)
+                out[i * ch + c] = (float)(gain[i] * out[i * ch + c]);
 }
 
 /* 1 when the gain is 1 and nothing ahead will lower it: the held gain r,
@@ -567,58 +614,6 @@ static void limit_frames(mq_limiter *l, const float *in, float *out, size_t n,
 static int idle(const mq_limiter *l)
 {
     return l->r == 1.0 && l->box_below == 0 && l->dq_len > 0 && l->dq_val[l->dq_head] == 1.0;
-}
-
-/* The part of limit_frames' work that is the same for every frame of an
- * idle limiter whose needed gains are all 1: r and every value of the
- * moving average stay 1 (so does the sum, recomputed at a wrap as w ones),
- * and each output sample is the delayed input sample, untouched. */
-static void pass_gain_one(mq_limiter *l, const float *in, float *out, size_t n)
-{
-    const size_t ch = (size_t)l->channels;
-    l->t += n;
-    size_t bp = l->box_pos + n;
-    if (bp >= l->w) {
-        l->box_sum = (double)l->w;
-        bp %= l->w;
-    }
-    l->box_pos = bp;
-    l->box_run = (double)bp;   /* the box holds ones: their sum is exact */
-    /* The delay line, a ring of d frames read and refilled at dpos: the
-     * output is what it holds, then the input; it keeps the last d frames,
-     * frame j of these N in slot (dpos + j) mod d. */
-    const size_t fb = ch * sizeof *in, d = l->d;
-    if (in != out && n >= d) {
-        /* At once: the ring (oldest first, from dpos), the input but its
-         * last d frames, then those into the ring. */
-        const size_t p = l->dpos, q = (p + n) % d;
-        memcpy(out, l->delay + p * ch, (d - p) * fb);
-        memcpy(out + (d - p) * ch, l->delay, p * fb);
-        memcpy(out + d * ch, in, (n - d) * fb);
-        memcpy(l->delay + q * ch, in + (n - d) * ch, (d - q) * fb);
-        memcpy(l->delay, in + (n - q) * ch, q * fb);
-        l->dpos = q;
-        return;
-    }
-    for (size_t done = 0; done < n;) {
-        size_t k = l->d - l->dpos;
-        if (k > n - done)
-            k = n - done;
-        float *dl = l->delay + l->dpos * ch;
-        if (in == out) {
-            /* In place: swap the ring's frames with the buffer's. */
-            for (size_t i = 0; i < k * ch; i++) {
-                float x = dl[i];
-                dl[i] = out[done * ch + i];
-                out[done * ch + i] = x;
-            }
-        } else {
-            memcpy(out + done * ch, dl, k * fb);
-            memcpy(dl, in + done * ch, k * fb);
-        }
-        done += k;
-        l->dpos = l->dpos + k == l->d ? 0 : l->dpos + k;
-    }
 }
 
 /*
