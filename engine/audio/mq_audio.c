@@ -109,22 +109,35 @@ float mq_abs_max(const float *x, size_t n)
 {
     /* A finite float's magnitude orders like its bits without the sign (as
      * a non-negative int32); infinity and NaN have every exponent bit set,
-     * above any finite one. Eight independent lanes, so that the compiler
-     * vectorizes the loop (a single running maximum did not: 1.4 ns a
-     * sample, against 0.33). */
-    int32_t lane[8] = { 0 };
+     * above any finite one. Four running maxima of four int32 lanes, in the
+     * compiler's vector type (SSE2 compare and select), kept in registers: a
+     * single running maximum did not vectorize (1.4 ns a sample), and eight
+     * scalar lanes were kept on the stack, stored and reloaded every eight
+     * samples (0.33 ns; 0.16 now). */
+    typedef int32_t v4i __attribute__((vector_size(4 * sizeof(int32_t))));
+    const v4i sign_off = { 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff };
+#define MQ_MAX4(acc, v) do { const v4i up_ = (v) > (acc); acc = ((v) & up_) | ((acc) & ~up_); } while (0)
+    v4i m0 = { 0 }, m1 = { 0 }, m2 = { 0 }, m3 = { 0 };
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint32_t u[8];
-        memcpy(u, x + i, sizeof u);
-        for (int k = 0; k < 8; k++) {
-            int32_t a = (int32_t)(u[k] & 0x7fffffffu);
-            lane[k] = a > lane[k] ? a : lane[k];
-        }
+    for (; i + 16 <= n; i += 16) {
+        v4i a, b, c, d;
+        memcpy(&a, x + i, sizeof a);
+        memcpy(&b, x + i + 4, sizeof b);
+        memcpy(&c, x + i + 8, sizeof c);
+        memcpy(&d, x + i + 12, sizeof d);
+        a &= sign_off, b &= sign_off, c &= sign_off, d &= sign_off;
+        MQ_MAX4(m0, a);
+        MQ_MAX4(m1, b);
+        MQ_MAX4(m2, c);
+        MQ_MAX4(m3, d);
     }
+    MQ_MAX4(m0, m1);
+    MQ_MAX4(m2, m3);
+    MQ_MAX4(m0, m2);
+#undef MQ_MAX4
     int32_t m = 0;
-    for (int k = 0; k < 8; k++)
-        m = lane[k] > m ? lane[k] : m;
+    for (int k = 0; k < 4; k++)
+        m = m0[k] > m ? m0[k] : m;
     for (; i < n; i++) {
         uint32_t u;
         memcpy(&u, &x[i], sizeof u);

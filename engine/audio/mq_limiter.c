@@ -48,6 +48,7 @@
  */
 #include "mq_loudness.h"
 #include "mq_audio.h"
+#include "mq_polyphase.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -65,6 +66,9 @@
 #define LIM_LOOKAHEAD 0.002   /* W, seconds */
 #define LIM_RELEASE 0.100     /* release time constant, seconds */
 #define LIM_MARGIN_DB 0.1     /* aim this far below the ceiling */
+#define LIM_CHUNK 256         /* frames the detector works on at once */
+#define LIM_BLOCK MQ_PP_POINTS   /* points of each phase the detector sums at once */
+#define LIM_CENTER 16         /* the sharp kernel's central taps, a first estimate */
 
 struct mq_limiter {
     int channels;
@@ -72,12 +76,17 @@ struct mq_limiter {
     double sharp[LIM_FACTOR - 1][LIM_TAPS];       /* oldest sample first */
     int mfactor, mhalf;   /* libebur128's design at this rate (mfactor 1: none) */
     double matched[LIM_FACTOR - 1][LIM_TAPS];     /* first 2*mhalf used */
+    mq_pp_v4 sharp_v[LIM_FACTOR - 1][LIM_TAPS];   /* the taps as floats, in every lane */
+    mq_pp_v4 matched_v[LIM_FACTOR - 1][LIM_TAPS];
     float *hist;          /* per channel the last TAPS - 1 samples, oldest first */
     double prev_mid;      /* peak of the points between samples j-1 and j */
     double l1;            /* largest sum of |taps| of any phase: no point between
                              samples can exceed l1 times the largest sample near it */
     double delta;         /* largest sum of |sharp - matched| taps of a phase; 0
                              when the two do not interpolate the same points */
+    double wblk[LIM_TAPS / LIM_BLOCK + 1];   /* see detect */
+    double tail;          /* largest sum of |taps| of a sharp phase outside the
+                             LIM_CENTER central ones */
     /* sliding minimum of the needed gain */
     size_t k;
     double *dq_val;
@@ -92,6 +101,9 @@ struct mq_limiter {
     double *box;
     size_t box_pos, box_below;
     double box_sum;
+    double box_run;       /* box[0] + ... + box[box_pos - 1], added in that order
+                             as the values come: the sum the wrap recomputes.
+                             Derived (not in snapshots): load recomputes it. */
     /* audio delay line */
     size_t d;
     float *delay;
@@ -145,6 +157,7 @@ static void reset(mq_limiter *l)
         l->box[i] = 1.0;
     l->box_pos = l->box_below = 0;
     l->box_sum = (double)l->w;
+    l->box_run = 0;
     memset(l->delay, 0, l->d * (size_t)l->channels * sizeof *l->delay);
     l->dpos = 0;
 }
@@ -200,6 +213,11 @@ int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **
             l->matched[q - 1][i] =
                 hann_sinc(LIM_HALF - age - (double)q / l->mfactor, l->mhalf);
         }
+    for (int p = 0; p < LIM_FACTOR - 1; p++)
+        for (int i = 0; i < LIM_TAPS; i++) {
+            l->sharp_v[p][i] = mq_pp_tap(l->sharp[p][i]);
+            l->matched_v[p][i] = mq_pp_tap(l->matched[p][i]);
+        }
     l->l1 = 1.0;
     for (int p = 0; p < LIM_FACTOR - 1; p++) {
         double a = 0, b = 0;
@@ -221,6 +239,26 @@ int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **
             }
             l->delta = fmax(l->delta, d);
         }
+    /* The weight of each block of 8 samples in the window of 8 points: the
+     * largest sum of |taps| that falls on it, over the 8 points, the phases
+     * and both interpolators (detect bounds the points with these). */
+    for (int e = 0; e < LIM_BLOCK; e++)
+        for (int p = 0; p < LIM_FACTOR - 1; p++) {
+            double ws[LIM_TAPS / LIM_BLOCK + 1] = { 0 }, wm[LIM_TAPS / LIM_BLOCK + 1] = { 0 };
+            for (int i = 0; i < LIM_TAPS; i++)
+                ws[(e + i) / LIM_BLOCK] += fabs(l->sharp[p][i]);
+            for (int i = 0; i < 2 * l->mhalf; i++)
+                wm[(e + i + LIM_HALF - l->mhalf) / LIM_BLOCK] += fabs(l->matched[p][i]);
+            for (int o = 0; o <= LIM_TAPS / LIM_BLOCK; o++)
+                l->wblk[o] = fmax(l->wblk[o], fmax(ws[o], wm[o]));
+        }
+    for (int p = 0; p < LIM_FACTOR - 1; p++) {
+        double t = 0;
+        for (int i = 0; i < LIM_TAPS; i++)
+            if (i < LIM_HALF - LIM_CENTER / 2 || i >= LIM_HALF + LIM_CENTER / 2)
+                t += fabs(l->sharp[p][i]);
+        l->tail = fmax(l->tail, t);
+    }
     l->w = (size_t)lround(LIM_LOOKAHEAD * rate);
     l->k = l->w + 2 * LIM_HOLD;
     l->d = l->w + LIM_HOLD - 1 + LIM_HALF;
@@ -264,167 +302,22 @@ size_t mq_limiter_latency(const mq_limiter *l)
     return l ? l->d : 0;
 }
 
-#define LIM_CHUNK 256      /* frames the detector works on at once */
-
 /*
- * 1. The detector for N (<= LIM_CHUNK) frames of IN, already made finite:
- * for frame i, S0[i] is the largest |sample| of frame i - 32 and MID[i] the
- * largest interpolated point between samples i - 32 and i - 31 (0 when QUIET:
- * the caller has proved none can reach the target). Per channel, the history
- * and the chunk form one contiguous window, and each phase's points come from
- * one pass over the taps, summed in float: loops of a fixed count over
- * contiguous samples, which the compiler vectorizes (a point at a time in
- * double was most of a limited export's cost). Float sums stay within about
- * 1e-5 of the exact ones, far inside the 0.1 dB margin. Updates the history.
+ * A float sum of the taps times the samples exceeds the exact one by at most
+ * about (taps + 1) * 2^-24 of the sum of |tap * sample| (the classic bound
+ * on recursive summation, Higham, "Accuracy and Stability of Numerical
+ * Algorithms", 2nd ed., 4.2), and the taps rounded to float add 2^-24: for
+ * 64 taps, under 4e-6. So a point whose window of samples stays below M
+ * reads at most M * l1 * (1 + 4e-6) in float; LIM_FLOAT_SLACK covers that
+ * with room to spare.
  */
-static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double *mid,
-                   int quiet)
+#define LIM_FLOAT_SLACK (1.0 + 1e-4)
+
+/* The detector's history after N more frames of IN: the last LIM_TAPS - 1
+ * samples of each channel. */
+static void keep_history(mq_limiter *l, const float *in, size_t n)
 {
     const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
-    float win[LIM_TAPS - 1 + LIM_CHUNK];
-    float y[LIM_FACTOR - 1][LIM_CHUNK];
-    for (size_t i = 0; i < n; i++)
-        s0[i] = mid[i] = 0;
-    for (size_t c = 0; c < ch; c++) {
-        float *hist = l->hist + c * w;
-        memcpy(win, hist, w * sizeof *win);
-        for (size_t i = 0; i < n; i++)
-            win[w + i] = in[i * ch + c];
-        for (size_t i = n; i < LIM_CHUNK; i++)
-            win[w + i] = 0;
-        for (size_t i = 0; i < n; i++) {
-            double a = fabs(win[i + LIM_TAPS - 1 - LIM_HALF]);
-            if (a > s0[i])
-                s0[i] = a;
-        }
-        if (!quiet) {
-            memset(y, 0, sizeof y);
-            for (int k = 0; k < LIM_TAPS; k++) {
-                const float h0 = (float)l->sharp[0][k], h1 = (float)l->sharp[1][k],
-                            h2 = (float)l->sharp[2][k];
-                const float *wp = win + k;
-                for (size_t i = 0; i < LIM_CHUNK; i++) {
-                    y[0][i] += h0 * wp[i];
-                    y[1][i] += h1 * wp[i];
-                    y[2][i] += h2 * wp[i];
-                }
-            }
-            for (int p = 0; p < LIM_FACTOR - 1; p++)
-                for (size_t i = 0; i < n; i++)
-                    if (fabsf(y[p][i]) > mid[i])
-                        mid[i] = fabsf(y[p][i]);
-            memset(y, 0, sizeof y);
-            const float *mw = win + LIM_HALF - l->mhalf;
-            for (int k = 0; k < 2 * l->mhalf; k++) {
-                const float *wp = mw + k;
-                for (int q = 0; q < l->mfactor - 1; q++) {
-                    const float h = (float)l->matched[q][k];
-                    for (size_t i = 0; i < LIM_CHUNK; i++)
-                        y[q][i] += h * wp[i];
-                }
-            }
-            for (int q = 0; q < l->mfactor - 1; q++)
-                for (size_t i = 0; i < n; i++)
-                    if (fabsf(y[q][i]) > mid[i])
-                        mid[i] = fabsf(y[q][i]);
-        }
-        memcpy(hist, win + n, w * sizeof *win);
-    }
-}
-
-/* Steps 2 to 6 for one frame NOW (finite samples) whose detector found S0
- * and MID; OUT gets the frame leaving the delay line. */
-static void limit_frame(mq_limiter *l, const float *now, float *out, double s0, double mid)
-{
-    const int ch = l->channels;
-    double peak = s0;
-    if (l->prev_mid > peak)
-        peak = l->prev_mid;
-    if (mid > peak)
-        peak = mid;
-    l->prev_mid = mid;
-
-    /* 2. needed gain */
-    double need = peak > l->target ? l->target / peak : 1.0;
-    if (need < 1.0)
-        l->acted = 1;
-
-    /* 3. sliding minimum over the last k values */
-    uint64_t t = l->t++;
-    while (l->dq_len > 0 && l->dq_idx[l->dq_head] + l->k <= t) {
-        l->dq_head = l->dq_head + 1 == l->k ? 0 : l->dq_head + 1;
-        l->dq_len--;
-    }
-    while (l->dq_len > 0) {
-        size_t back = (l->dq_head + l->dq_len - 1) % l->k;
-        if (l->dq_val[back] < need)
-            break;
-        l->dq_len--;
-    }
-    size_t slot = (l->dq_head + l->dq_len) % l->k;
-    l->dq_val[slot] = need;
-    l->dq_idx[slot] = t;
-    l->dq_len++;
-    double m = l->dq_val[l->dq_head];
-
-    /* 4. release: fall at once, rise exponentially, never above m */
-    if (m <= l->r) {
-        l->r = m;
-    } else {
-        l->r = m - (m - l->r) * l->rel;
-        if (m - l->r < 1e-7)
-            l->r = m;
-    }
-
-    /* 5. attack: moving average over w frames */
-    double old = l->box[l->box_pos];
-    l->box[l->box_pos] = l->r;
-    if (old < 1.0)
-        l->box_below--;
-    if (l->r < 1.0)
-        l->box_below++;
-    l->box_sum += l->r - old;
-    if (++l->box_pos == l->w) {
-        /* Recompute now and then so rounding cannot accumulate. */
-        l->box_pos = 0;
-        double s = 0;
-        for (size_t i = 0; i < l->w; i++)
-            s += l->box[i];
-        l->box_sum = s;
-    }
-    double g = l->box_below ? l->box_sum / (double)l->w : 1.0;
-    if (g > 1.0)
-        g = 1.0;
-
-    /* 6. delay and apply */
-    float *dl = l->delay + l->dpos * (size_t)ch;
-    for (int c = 0; c < ch; c++) {
-        float x = dl[c];
-        dl[c] = now[c];
-        out[c] = g == 1.0 ? x : (float)(g * x);
-    }
-    l->dpos = l->dpos + 1 == l->d ? 0 : l->dpos + 1;
-}
-
-/* 1 when the gain is 1 and nothing ahead will lower it: the held gain r,
- * every value in the moving average and the sliding minimum are all 1. */
-static int idle(const mq_limiter *l)
-{
-    return l->r == 1.0 && l->box_below == 0 && l->dq_len > 0 && l->dq_val[l->dq_head] == 1.0;
-}
-
-/*
- * N quiet frames through an idle limiter: what limit_frame does for each of
- * them, in one go. The needed gain of every frame is 1, so the minimum stays
- * 1 (the deque collapses to the newest frame), r and the moving average stay
- * 1, and each output sample is the delayed input sample, untouched. Most of
- * a normalized programme takes this path; the per-frame state machine was a
- * fifth of an export.
- */
-static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
-{
-    const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
-    /* The detector's history: the last w samples of each channel. */
     size_t keep = n < w ? w - n : 0;
     for (size_t c = 0; c < ch; c++) {
         float *h = l->hist + c * w;
@@ -432,24 +325,165 @@ static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
         for (size_t i = keep; i < w; i++)
             h[i] = in[(n - (w - i)) * ch + c];
     }
-    l->prev_mid = 0;
-    l->t += n;
-    l->dq_head = 0;
-    l->dq_len = 1;
-    l->dq_val[0] = 1.0;
-    l->dq_idx[0] = l->t - 1;
-    size_t bp = l->box_pos + n;
-    if (bp >= l->w) {
-        /* limit_frame recomputes the sum at every wrap: w ones. */
-        l->box_sum = (double)l->w;
-        bp %= l->w;
+}
+
+/* The points of the 8 frames from I of one channel's window WIN into MID
+ * (the largest |point| of each frame, over both interpolators and all
+ * phases; only the first K frames are kept), each summed in float over the
+ * taps in order (mq_polyphase.h).
+ *
+ * Unless EXACT, an estimate that costs a third comes first: the matched
+ * kernel's points (its 12 taps, the exact values) and the sharp kernel's
+ * sums c over its 16 central taps. A sharp point differs from its c by at
+ * most tail * M (M the largest |sample| of the window) over the other taps,
+ * plus what rounding both float sums can add, under 1e-5 * l1 * M (see
+ * LIM_FLOAT_SLACK; 1e-4 is used). When that leaves every point of the K
+ * frames at or below the target, none can change a gain: MID keeps its
+ * zeros (tail is about 0.33, l1 2.83). Of the blocks that detect's bounds
+ * let through in tools/bench-dsp's programme, one in twenty has a point
+ * above the target; this spares the full sums of nine in ten of the others. */
+static void detect_block(const mq_limiter *l, const float *win, size_t i, size_t k, double m,
+                         int exact, double *mid)
+{
+    float v[2][3][LIM_BLOCK];
+    const int mphases = l->mfactor - 1;
+    /* The matched kernel, on the slice of the window its taps cover. */
+    if (mphases > 0) {
+        const mq_pp_v4 *const matched[3] = { l->matched_v[0], l->matched_v[1],
+                                             l->matched_v[2] };
+        mq_pp_points(matched, mphases, 2 * l->mhalf, win + i + LIM_HALF - l->mhalf, v[1]);
     }
-    l->box_pos = bp;
-    /* The delay line, a ring of d frames read and refilled at dpos: the
-     * output is what it holds, then the input; it keeps the last d frames. */
-    const size_t fb = ch * sizeof *in;
+    if (!exact) {
+        const int c0 = LIM_HALF - LIM_CENTER / 2;
+        const mq_pp_v4 *const center[3] = { l->sharp_v[0] + c0, l->sharp_v[1] + c0,
+                                            l->sharp_v[2] + c0 };
+        mq_pp_points(center, 3, LIM_CENTER, win + i + c0, v[0]);
+        float top = 0, mtop = 0;
+        for (int p = 0; p < 3 + mphases; p++)
+            for (size_t e = 0; e < k; e++) {
+                const float a = fabsf(v[p / 3][p % 3][e]);
+                if (p < 3)
+                    top = a > top ? a : top;
+                else
+                    mtop = a > mtop ? a : mtop;
+            }
+        if (!(mtop > l->target) && top + (l->tail + 1e-4 * l->l1) * m < l->target)
+            return;
+    }
+    const mq_pp_v4 *const sharp[3] = { l->sharp_v[0], l->sharp_v[1], l->sharp_v[2] };
+    mq_pp_points(sharp, 3, LIM_TAPS, win + i, v[0]);
+    for (int p = 0; p < 3 + mphases; p++)
+        for (size_t e = 0; e < k; e++) {
+            const double a = fabsf(v[p / 3][p % 3][e]);
+            mid[i + e] = a > mid[i + e] ? a : mid[i + e];
+        }
+}
+
+/*
+ * 1. The detector for N (<= LIM_CHUNK) frames of IN, already made finite:
+ * for frame i, S0[i] is the largest |sample| of frame i - 32 and MID[i] the
+ * largest interpolated point between samples i - 32 and i - 31, each where
+ * it could be above the target, and otherwise 0 (all of them when QUIET: the
+ * caller has proved none can reach it). Per channel, the history and the
+ * chunk form one contiguous window. Updates the history.
+ *
+ * A peak's exact value matters only when it is above the target: below,
+ * the frame's needed gain is 1 whatever it is, and it cannot be the largest
+ * of a frame's peaks that is above the target. So the points of 8 frames
+ * that provably stay below the target are left at 0, like a quiet chunk's.
+ * Their window, the 71 samples around them, is cut in 9 blocks of 8 samples
+ * (one sample more); with M_o the largest |sample| of block o, no point
+ * exceeds l1 * max M_o, nor sum W_o * M_o, W_o the largest sum of |taps|
+ * falling on block o (wblk: about 2.1 and 1.4 for the two central blocks,
+ * under 0.7 for the others at 48 kHz). In a loud chunk of speech most
+ * blocks lie between pitch pulses; in tools/bench-dsp's programme two
+ * thirds of the blocks are skipped with the first bound, three quarters with
+ * both. The last block is always computed, so that prev_mid, which a
+ * snapshot saves, is what it always was.
+ */
+static void detect(mq_limiter *l, const float *in, size_t n, double *s0, double *mid,
+                   int quiet)
+{
+    const size_t ch = (size_t)l->channels, w = LIM_TAPS - 1;
+    for (size_t i = 0; i < n; i++)
+        s0[i] = mid[i] = 0;
+    if (quiet) {
+        /* Every sample and point is below the target: every frame's needed
+         * gain is 1, but for the first one's when the previous chunk's
+         * last point, prev_mid, was above it, and then it is target /
+         * prev_mid whatever s0 is. Only the history is needed. */
+        keep_history(l, in, n);
+        return;
+    }
+    /* + 2 blocks: the window of the last block's last point, and the block
+     * maxima reaching one sample past it. */
+    float win[LIM_TAPS - 1 + LIM_CHUNK + 2 * LIM_BLOCK];
+    float bmax[(LIM_TAPS + LIM_CHUNK) / LIM_BLOCK + 2];
+    const size_t nb = (n + LIM_BLOCK - 1) / LIM_BLOCK;   /* blocks of points */
+    for (size_t c = 0; c < ch; c++) {
+        float *hist = l->hist + c * w;
+        memcpy(win, hist, w * sizeof *win);
+        for (size_t i = 0; i < n; i++)
+            win[w + i] = in[i * ch + c];
+        memset(win + w + n, 0, 2 * LIM_BLOCK * sizeof *win);
+        /* The window of block b's points is win[8b, 8b + 71): blocks of
+         * samples b .. b + 8. */
+        const size_t ns = nb + LIM_TAPS / LIM_BLOCK;
+        for (size_t j = 0; j < ns; j++) {
+            float m = 0;
+            for (size_t e = 0; e < LIM_BLOCK; e++) {
+                float a = fabsf(win[j * LIM_BLOCK + e]);
+                m = a > m ? a : m;
+            }
+            bmax[j] = m;
+        }
+        for (size_t b = 0; b < nb; b++) {
+            const size_t i = b * LIM_BLOCK, k = n - i < LIM_BLOCK ? n - i : LIM_BLOCK;
+            /* The samples of frames i .. i + 7 (delayed by LIM_HALF, as the
+             * points are) are win[i + 31 .. i + 38], in sample blocks b + 3
+             * and b + 4; like a point, a sample matters only above the
+             * target. The maxima are selects (maxsd): a branch on which
+             * channel is louder mispredicts half the time. */
+            const float central = bmax[b + 3] > bmax[b + 4] ? bmax[b + 3] : bmax[b + 4];
+            if (central > l->target)
+                for (size_t e = i; e < i + k; e++) {
+                    const double a = fabs(win[e + LIM_TAPS - 1 - LIM_HALF]);
+                    s0[e] = a > s0[e] ? a : s0[e];
+                }
+            double m = 0, sum = 0;
+            for (size_t o = 0; o <= LIM_TAPS / LIM_BLOCK; o++) {
+                m = bmax[b + o] > m ? bmax[b + o] : m;
+                sum += l->wblk[o] * bmax[b + o];
+            }
+            const double bound = fmin(m * l->l1, sum);
+            if (b + 1 < nb && bound * LIM_FLOAT_SLACK < l->target)
+                continue;
+            detect_block(l, win, i, k, m, b + 1 == nb, mid);
+        }
+        memcpy(hist, win + n, w * sizeof *win);
+    }
+}
+
+/* 6a. The delay line, a ring of d frames read and refilled at dpos: OUT
+ * gets what it holds, then IN; it keeps the last d frames, frame j of these
+ * N in slot (dpos + j) mod d. IN and OUT may be the same buffer. */
+static void delay_frames(mq_limiter *l, const float *in, float *out, size_t n)
+{
+    const size_t ch = (size_t)l->channels, fb = ch * sizeof *in, d = l->d;
+    if (in != out && n >= d) {
+        /* At once: the ring (oldest first, from dpos), the input but its
+         * last d frames, then those into the ring. */
+        const size_t p = l->dpos, q = (p + n) % d;
+        memcpy(out, l->delay + p * ch, (d - p) * fb);
+        memcpy(out + (d - p) * ch, l->delay, p * fb);
+        memcpy(out + d * ch, in, (n - d) * fb);
+        memcpy(l->delay + q * ch, in + (n - d) * ch, (d - q) * fb);
+        memcpy(l->delay, in + (n - q) * ch, q * fb);
+        l->dpos = q;
+        return;
+    }
     for (size_t done = 0; done < n;) {
-        size_t k = l->d - l->dpos;
+        size_t k = d - l->dpos;
         if (k > n - done)
             k = n - done;
         float *dl = l->delay + l->dpos * ch;
@@ -465,8 +499,184 @@ static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
             memcpy(dl, in + done * ch, k * fb);
         }
         done += k;
-        l->dpos = l->dpos + k == l->d ? 0 : l->dpos + k;
+        l->dpos = l->dpos + k == d ? 0 : l->dpos + k;
     }
+}
+
+/* The part of limit_frames' work that is the same for every frame of an
+ * idle limiter whose needed gains are all 1: r and every value of the
+ * moving average stay 1 (so does the sum, recomputed at a wrap as w ones),
+ * and each output sample is the delayed input sample, untouched. */
+static void pass_gain_one(mq_limiter *l, const float *in, float *out, size_t n)
+{
+    l->t += n;
+    size_t bp = l->box_pos + n;
+    if (bp >= l->w) {
+        l->box_sum = (double)l->w;
+        bp %= l->w;
+    }
+    l->box_pos = bp;
+    l->box_run = (double)bp;   /* the box holds ones: their sum is exact */
+    delay_frames(l, in, out, n);
+}
+
+/* Steps 2 to 6 for the N (<= LIM_CHUNK) frames of IN (finite samples) whose
+ * detector found S0 and MID; OUT gets the N frames leaving the delay line.
+ * The gains of all N frames first, then the delay line for all of them,
+ * then the gains applied: the per-frame loop, a chain from one frame's
+ * release to the next, does nothing else. The state lives in locals for the
+ * loop, and the ring indices wrap by a comparison where a division (%) was. */
+static void limit_frames(mq_limiter *l, const float *in, float *out, size_t n,
+                         const double *s0, const double *mid)
+{
+    const size_t ch = (size_t)l->channels, k = l->k, w = l->w;
+    const double target = l->target, rel = l->rel, wd = (double)l->w;
+    double *restrict dq_val = l->dq_val, *restrict box = l->box;
+    uint64_t *restrict dq_idx = l->dq_idx;
+    double prev_mid = l->prev_mid, r = l->r, box_sum = l->box_sum, box_run = l->box_run;
+    size_t dq_head = l->dq_head, dq_len = l->dq_len, box_pos = l->box_pos;
+    size_t box_below = l->box_below;
+    uint64_t t = l->t;
+    int acted = 0;
+    double gain[LIM_CHUNK];
+    for (size_t i = 0; i < n; i++) {
+        double peak = s0[i];
+        if (prev_mid > peak)
+            peak = prev_mid;
+        if (mid[i] > peak)
+            peak = mid[i];
+        prev_mid = mid[i];
+
+        /* 2. needed gain */
+        const double need = peak > target ? target / peak : 1.0;
+        acted |= need < 1.0;
+
+        /* 3. sliding minimum over the last k values (the deque holds at
+         * most k, so head + len < 2k) */
+        while (dq_len > 0 && dq_idx[dq_head] + k <= t) {
+            dq_head = dq_head + 1 == k ? 0 : dq_head + 1;
+            dq_len--;
+        }
+        while (dq_len > 0) {
+            size_t back = dq_head + dq_len - 1;
+            if (back >= k)
+                back -= k;
+            if (dq_val[back] < need)
+                break;
+            dq_len--;
+        }
+        size_t slot = dq_head + dq_len;
+        if (slot >= k)
+            slot -= k;
+        dq_val[slot] = need;
+        dq_idx[slot] = t++;
+        dq_len++;
+        const double m = dq_val[dq_head];
+
+        /* 4. release: fall at once, rise exponentially, never above m */
+        if (m <= r) {
+            r = m;
+        } else {
+            r = m - (m - r) * rel;
+            if (m - r < 1e-7)
+                r = m;
+        }
+
+        /* 5. attack: moving average over w frames */
+        const double old = box[box_pos];
+        box[box_pos] = r;
+        if (old < 1.0)
+            box_below--;
+        if (r < 1.0)
+            box_below++;
+        box_sum += r - old;
+        box_run += r;
+        if (++box_pos == w) {
+            /* Recomputed at every wrap so rounding cannot accumulate: the
+             * sum of box[0 .. w) in index order, which box_run has added up
+             * as the values were written (a separate pass over the box was
+             * a serial chain of w additions). */
+            box_pos = 0;
+            box_sum = box_run;
+            box_run = 0;
+        }
+        double g = box_below ? box_sum / wd : 1.0;
+        if (g > 1.0)
+            g = 1.0;
+        gain[i] = g;
+    }
+    l->prev_mid = prev_mid, l->r = r, l->box_sum = box_sum, l->box_run = box_run;
+    l->dq_head = dq_head, l->dq_len = dq_len, l->box_pos = box_pos;
+    l->box_below = box_below, l->t = t;
+    l->acted |= acted;
+
+    /* 6. delay, and apply the gain where it is not 1 */
+    delay_frames(l, in, out, n);
+    for (size_t i = 0; i < n; i++)
+        if (gain[i] != 1.0)
+            for (size_t c = 0; c < ch; c++)
+                out[i * ch + c] = (float)(gain[i] * out[i * ch + c]);
+}
+
+/* 1 when the gain is 1 and nothing ahead will lower it: the held gain r,
+ * every value in the moving average and the sliding minimum are all 1. */
+static int idle(const mq_limiter *l)
+{
+    return l->r == 1.0 && l->box_below == 0 && l->dq_len > 0 && l->dq_val[l->dq_head] == 1.0;
+}
+
+/*
+ * N quiet frames through an idle limiter, in one go (the detector is not
+ * run: no sample or point can reach the target). The needed gain of every
+ * frame is 1, so the minimum stays 1 (the deque collapses to the newest
+ * frame). Most of a normalized programme takes this path; the per-frame
+ * state machine was a fifth of an export.
+ */
+static void pass_through(mq_limiter *l, const float *in, float *out, size_t n)
+{
+    keep_history(l, in, n);
+    l->prev_mid = 0;
+    l->dq_head = 0;
+    l->dq_len = 1;
+    l->dq_val[0] = 1.0;
+    l->dq_idx[0] = l->t + n - 1;
+    pass_gain_one(l, in, out, n);
+}
+
+/* 1 when every needed gain of the N frames the detector found S0 and MID
+ * for is 1: no sample or point above the target, nor the previous chunk's
+ * last point. */
+static int gain_one(const mq_limiter *l, const double *s0, const double *mid, size_t n)
+{
+    int above = l->prev_mid > l->target;
+    for (size_t i = 0; i < n; i++)
+        above |= (s0[i] > l->target) | (mid[i] > l->target);
+    return !above;
+}
+
+/*
+ * N frames of a chunk the detector has run on, through an idle limiter,
+ * when gain_one: what limit_frames does for them, in one go, leaving the
+ * same state (the limiter's bytes and snapshots do not depend on which
+ * path a chunk took). In speech normalized to -23 LUFS most chunks have a
+ * sample above target / l1, where the detector must look, and almost none
+ * a peak above the target. The deque ends as limit_frames leaves it: the
+ * first frame drops the expired entries from the front, and each frame
+ * then replaces what is left (ones: the minimum of an idle limiter is 1)
+ * with itself, in the same slot.
+ */
+static void pass_detected(mq_limiter *l, const float *in, float *out, size_t n,
+                          double last_mid)
+{
+    while (l->dq_len > 0 && l->dq_idx[l->dq_head] + l->k <= l->t) {
+        l->dq_head = l->dq_head + 1 == l->k ? 0 : l->dq_head + 1;
+        l->dq_len--;
+    }
+    l->dq_len = 1;
+    l->dq_val[l->dq_head] = 1.0;
+    l->dq_idx[l->dq_head] = l->t + n - 1;
+    l->prev_mid = last_mid;
+    pass_gain_one(l, in, out, n);
 }
 
 int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n, mq_error *err)
@@ -484,13 +694,35 @@ int mq_limiter_process(mq_limiter *l, const float *in, float *out, size_t n, mq_
         int quiet = !isnan(m) && fmax(m, mq_abs_max(l->hist, ch * (LIM_TAPS - 1))) * l->l1 <
                                      l->target;
         if (quiet && idle(l)) {
-            pass_through(l, in + a * ch, out + a * ch, len);
+            /* The quiet chunks that follow pass through with this one: the
+             * history each one's test reads is the last LIM_TAPS - 1 frames
+             * of the one before (256 frames: only a call's last chunk is
+             * shorter), as pass_through leaves it, and the limiter stays
+             * idle. The same tests; fewer, longer copies. */
+            while (b < n) {
+                const size_t e = n - b < LIM_CHUNK ? n : b + LIM_CHUNK;
+                const double mb = mq_abs_max(in + b * ch, (e - b) * ch);
+                if (isnan(mb) ||
+                    !(fmax(mb, mq_abs_max(in + (b - (LIM_TAPS - 1)) * ch, ch * (LIM_TAPS - 1))) *
+                          l->l1 <
+                      l->target))
+                    break;
+                b = e;
+            }
+            pass_through(l, in + a * ch, out + a * ch, b - a);
         } else {
-            for (size_t k = 0; k < len * ch; k++)
-                clean[k] = isfinite(in[a * ch + k]) ? in[a * ch + k] : 0.0f;
-            detect(l, clean, len, s0, mid, quiet);
-            for (size_t i = 0; i < len; i++)
-                limit_frame(l, clean + i * ch, out + (a + i) * ch, s0[i], mid[i]);
+            /* mq_abs_max gives NaN for a chunk that holds a NaN or infinity. */
+            const float *x = in + a * ch;
+            if (isnan(m)) {
+                for (size_t k = 0; k < len * ch; k++)
+                    clean[k] = isfinite(in[a * ch + k]) ? in[a * ch + k] : 0.0f;
+                x = clean;
+            }
+            detect(l, x, len, s0, mid, quiet);
+            if (!quiet && idle(l) && gain_one(l, s0, mid, len))
+                pass_detected(l, x, out + a * ch, len, mid[len - 1]);
+            else
+                limit_frames(l, x, out + a * ch, len, s0, mid);
         }
         a = b;
     }
@@ -553,6 +785,9 @@ static void walk(mq_limiter *l, unsigned char *buf, int save)
         l->prev_mid = sc.prev_mid;
         l->r = sc.r;
         l->box_sum = sc.box_sum;
+        l->box_run = 0;
+        for (size_t i = 0; i < sc.box_pos; i++)
+            l->box_run += l->box[i];
         l->dq_head = sc.dq_head;
         l->dq_len = sc.dq_len;
         l->box_pos = sc.box_pos;

@@ -18,6 +18,7 @@
  */
 #include "mq_loudness.h"
 #include "mq_audio.h"
+#include "mq_polyphase.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,10 +40,12 @@
  */
 #define TP_TAPS_MAX 24
 #define TP_CHUNK 256
+#define TP_BLOCK MQ_PP_POINTS  /* points of each phase summed at once */
 
 typedef struct tpeak {
     int factor, taps;          /* oversampling; taps per phase (2 * half-width) */
     double h[4][TP_TAPS_MAX];  /* phase q (1..factor-1) in h[q - 1]; oldest first */
+    mq_pp_v4 hv[3][TP_TAPS_MAX];   /* the same taps as floats, in every lane */
     double l1;
     float *hist;               /* per channel: the last taps - 1 samples, oldest first */
     double peak;               /* linear, the largest so far */
@@ -90,6 +93,9 @@ static tpeak *tp_create(int rate, int channels)
         if (sum > t->l1)
             t->l1 = sum;
     }
+    for (int q = 0; q < 3; q++)
+        for (int i = 0; i < t->taps; i++)
+            t->hv[q][i] = mq_pp_tap(t->h[q][i]);
     t->hist = calloc((size_t)channels * (size_t)t->taps, sizeof *t->hist);
     if (!t->hist) {
         free(t);
@@ -105,44 +111,75 @@ static void tp_free(tpeak *t)
     free(t);
 }
 
-/* The interpolated points of one channel's chunk: WIN holds the history
- * (taps - 1 samples) then LEN new ones, with room for TP_CHUNK. Every point
- * of a phase is computed in one pass over the taps, in float: loops of a
- * fixed count over contiguous samples, which the compiler vectorizes (one
- * point at a time, in double, was most of the meter's cost). Float sums are
- * within 1e-6 of the exact value, far below what a peak reading resolves. */
-static void tp_chunk(tpeak *t, float *win, size_t len)
+/* A float sum of TAPS products exceeds the exact one by at most about
+ * (taps + 1) * 2^-24 of the sum of |products| (the classic bound on
+ * recursive summation, Higham, "Accuracy and Stability of Numerical
+ * Algorithms", 2nd ed., 4.2), and the taps rounded to float add 2^-24: for
+ * 24 taps, under 2e-6. TP_SLACK covers it with room to spare. */
+#define TP_SLACK (1.0 + 1e-4)
+
+/* The largest of PEAK and the magnitudes of the interpolated points of one
+ * channel's chunk: WIN holds the history (taps - 1 samples), then LEN new
+ * ones, then zeros up to two more whole TP_BLOCKs. The points are summed in
+ * float over the taps in order (mq_polyphase.h; float sums are within 1e-6
+ * of the exact value, far below what a peak reading resolves), 8 at a time;
+ * 8 points whose window of samples stays below PEAK / (l1 * slack) cannot
+ * raise it, and are not summed (most of a chunk lies away from its loudest
+ * sample). Only finite samples come here: tp_add stops interpolating for
+ * good once the peak is infinite. */
+static double tp_chunk(const tpeak *t, const float *win, size_t len, double peak)
 {
-    size_t w = (size_t)t->taps - 1;
-    float y[3][TP_CHUNK];
-    if (len < TP_CHUNK)
-        memset(win + w + len, 0, (TP_CHUNK - len) * sizeof *win);
-    memset(y, 0, sizeof y);
-    for (size_t j = 0; j <= w; j++) {
-        const float h0 = (float)t->h[0][j], h1 = (float)t->h[1][j], h2 = (float)t->h[2][j];
-        const float *wp = win + j;
-        for (size_t i = 0; i < TP_CHUNK; i++) {
-            y[0][i] += h0 * wp[i];
-            y[1][i] += h1 * wp[i];
-            y[2][i] += h2 * wp[i];
+    const int phases = t->factor - 1;
+    const mq_pp_v4 *const h[3] = { t->hv[0], t->hv[1], t->hv[2] };
+    /* Block b's points span win[8b, 8b + taps + 7): groups b .. b + g - 1 of
+     * 8 samples. */
+    const size_t nb = (len + TP_BLOCK - 1) / TP_BLOCK;
+    const size_t g = ((size_t)t->taps + 2 * TP_BLOCK - 2) / TP_BLOCK;
+    float gmax[(TP_TAPS_MAX + TP_CHUNK) / TP_BLOCK + 4];
+    for (size_t j = 0; j < nb + g - 1; j++) {
+        float m = 0;
+        for (size_t e = 0; e < TP_BLOCK; e++) {
+            const float a = fabsf(win[j * TP_BLOCK + e]);
+            m = a > m ? a : m;
         }
+        gmax[j] = m;
     }
-    double peak = t->peak;
-    for (int q = 0; q < t->factor - 1; q++)
-        for (size_t i = 0; i < len; i++)
-            if (fabsf(y[q][i]) > peak)
-                peak = fabsf(y[q][i]);
-    t->peak = peak;
+    for (size_t b = 0; b < nb; b++) {
+        float m = 0;
+        for (size_t j = b; j < b + g; j++)
+            m = gmax[j] > m ? gmax[j] : m;
+        if (m * t->l1 * TP_SLACK <= peak)
+            continue;
+        float v[3][TP_BLOCK];
+        const size_t i = b * TP_BLOCK, k = len - i < TP_BLOCK ? len - i : TP_BLOCK;
+        mq_pp_points(h, phases, t->taps, win + i, v);
+        for (int q = 0; q < phases; q++)
+            for (size_t e = 0; e < k; e++) {
+                const double a = fabsf(v[q][e]);
+                peak = a > peak ? a : peak;   /* maxsd */
+            }
+    }
+    return peak;
+}
+
+/* Shifts the newest N samples of channel X (stride CH) into HIST, the last
+ * W samples of the channel, oldest first. */
+static void tp_keep(float *hist, size_t w, const float *x, size_t n, size_t ch)
+{
+    size_t keep = n < w ? w - n : 0;
+    memmove(hist, hist + (w - keep), keep * sizeof *hist);
+    for (size_t i = keep; i < w; i++)
+        hist[i] = x[(n - (w - i)) * ch];
 }
 
 /* Adds N frames of CH channels. */
 static void tp_add(tpeak *t, const float *x, size_t n, int ch)
 {
-    size_t w = (size_t)t->taps - 1;   /* history length per channel */
-    float win[TP_TAPS_MAX + TP_CHUNK];
+    const size_t w = (size_t)t->taps - 1, sch = (size_t)ch;   /* history length per channel */
+    float win[TP_TAPS_MAX + TP_CHUNK + 2 * TP_BLOCK];
     for (size_t a = 0; a < n; a += TP_CHUNK) {
         size_t b = n - a < TP_CHUNK ? n : a + TP_CHUNK, len = b - a;
-        double m = mq_abs_max(x + a * (size_t)ch, len * (size_t)ch);
+        double m = mq_abs_max(x + a * sch, len * sch);
         /* A NaN or infinite sample has no finite peak: reported as +inf, so
          * that nothing (mq_limiter_transparent) takes such audio for quiet. */
         if (isnan(m))
@@ -150,16 +187,22 @@ static void tp_add(tpeak *t, const float *x, size_t n, int ch)
         else if (m > t->peak)
             t->peak = m;
         if (!isnan(m))
-            m = fmax(m, mq_abs_max(t->hist, (size_t)ch * w));
+            m = fmax(m, mq_abs_max(t->hist, sch * w));
         int busy = t->factor > 1 && m * t->l1 > t->peak;
-        for (int c = 0; c < ch; c++) {
+        for (size_t c = 0; c < sch; c++) {
+            float *hist = t->hist + c * w;
+            if (!busy) {
+                /* Only the history is needed from a chunk that cannot
+                 * raise the peak. */
+                tp_keep(hist, w, x + a * sch + c, len, sch);
+                continue;
+            }
             /* One contiguous window per channel: the history, then the chunk. */
-            float *hist = t->hist + (size_t)c * w;
             memcpy(win, hist, w * sizeof *win);
             for (size_t i = 0; i < len; i++)
-                win[w + i] = x[(a + i) * (size_t)ch + (size_t)c];
-            if (busy)
-                tp_chunk(t, win, len);
+                win[w + i] = x[(a + i) * sch + c];
+            memset(win + w + len, 0, 2 * TP_BLOCK * sizeof *win);
+            t->peak = tp_chunk(t, win, len, t->peak);
             memcpy(hist, win + len, w * sizeof *win);
         }
     }
@@ -265,28 +308,40 @@ static void kw_run1(mq_meter *m, const float *x, size_t n, int ch, int c)
     m->acc[c] = sum;
 }
 
-static void kw_run2(mq_meter *m, const float *x, size_t n, int ch, int c)
+/* Two lanes of double: the two channels of a pair side by side, so that
+ * one SSE2 instruction (x86-64's baseline) does for both what kw_run1 does
+ * for one, and the pair costs what one channel does: the recursion's
+ * latency (a multiply and a subtraction per sample and stage) bounds both.
+ * Lane by lane the operations are kw_run1's, in its order, and IEEE
+ * arithmetic is exact per lane, so each channel's sums are bit for bit
+ * what kw_run1 (and the scalar pair loop before) gives. (Nothing is fused
+ * into a multiply-add: GCC does not contract a*b+c in ISO C mode, and
+ * baseline x86-64 has no FMA.) GCC and clang lower the type to scalar code
+ * elsewhere. */
+typedef double kw_v2 __attribute__((vector_size(2 * sizeof(double))));
+
+static void kw_run2(mq_meter *m, const float *restrict x, size_t n, int ch, int c)
 {
-    const double b0 = m->b[0][0], b1 = m->b[0][1], b2 = m->b[0][2];
-    const double a1 = m->a[0][1], a2 = m->a[0][2], c1 = m->a[1][1], c2 = m->a[1][2];
-    double *z = m->z[c], x1 = z[0], x2 = z[1], y1 = z[2], y2 = z[3], w1 = z[4], w2 = z[5];
-    double *q = m->z[c + 1], p1 = q[0], p2 = q[1], u1 = q[2], u2 = q[3], v1 = q[4], v2 = q[5];
-    double s1 = m->acc[c], s2 = m->acc[c + 1];
-    for (size_t i = 0; i < n; i++) {
-        double xa = x[i * (size_t)ch + (size_t)c], xb = x[i * (size_t)ch + (size_t)c + 1];
-        double y = (b0 * xa + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
-        double u = (b0 * xb + b1 * p1 + b2 * p2 - a2 * u2) - a1 * u1;
-        double w = (y - 2.0 * y1 + y2 - c2 * w2) - c1 * w1;
-        double v = (u - 2.0 * u1 + u2 - c2 * v2) - c1 * v1;
-        x2 = x1, x1 = xa, y2 = y1, y1 = y, w2 = w1, w1 = w;
-        p2 = p1, p1 = xb, u2 = u1, u1 = u, v2 = v1, v1 = v;
-        s1 += w * w;
-        s2 += v * v;
+#define KW_V2(v) ((kw_v2){ (v), (v) })
+    const kw_v2 b0 = KW_V2(m->b[0][0]), b1 = KW_V2(m->b[0][1]), b2 = KW_V2(m->b[0][2]);
+    const kw_v2 a1 = KW_V2(m->a[0][1]), a2 = KW_V2(m->a[0][2]), c1 = KW_V2(m->a[1][1]),
+                c2 = KW_V2(m->a[1][2]), two = KW_V2(2.0);
+#undef KW_V2
+    double *z = m->z[c], *q = m->z[c + 1];
+    kw_v2 x1 = { z[0], q[0] }, x2 = { z[1], q[1] }, y1 = { z[2], q[2] }, y2 = { z[3], q[3] };
+    kw_v2 w1 = { z[4], q[4] }, w2 = { z[5], q[5] }, s = { m->acc[c], m->acc[c + 1] };
+    const float *p = x + c;
+    for (size_t i = 0; i < n; i++, p += ch) {
+        const kw_v2 v = { p[0], p[1] };
+        const kw_v2 y = (b0 * v + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
+        const kw_v2 w = (y - two * y1 + y2 - c2 * w2) - c1 * w1;
+        x2 = x1, x1 = v, y2 = y1, y1 = y, w2 = w1, w1 = w;
+        s += w * w;
     }
-    z[0] = x1, z[1] = x2, z[2] = y1, z[3] = y2, z[4] = w1, z[5] = w2;
-    q[0] = p1, q[1] = p2, q[2] = u1, q[3] = u2, q[4] = v1, q[5] = v2;
-    m->acc[c] = s1;
-    m->acc[c + 1] = s2;
+    z[0] = x1[0], z[1] = x2[0], z[2] = y1[0], z[3] = y2[0], z[4] = w1[0], z[5] = w2[0];
+    q[0] = x1[1], q[1] = x2[1], q[2] = y1[1], q[3] = y2[1], q[4] = w1[1], q[5] = w2[1];
+    m->acc[c] = s[0];
+    m->acc[c + 1] = s[1];
 }
 
 /* The energy (weighted mean square) of the last N blocks of 100 ms, the
