@@ -1,5 +1,6 @@
 /* cli_common.c — shared pieces of the command line; see cli.h. */
 #include "cli.h"
+#include "../live/mq_device.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -262,6 +263,8 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
     if (st == CLI_OK)
         st = open_cache(e, *r);
     if (st == CLI_OK && e->cache) {
+        /* The synthesis processes are forked: no other thread may be busy. */
+        mq_device_settle();
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         int jobs = e->jobs ? e->jobs : cores > 0 ? (int)cores : 1;
         int rc = MQ_OK;

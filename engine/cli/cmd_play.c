@@ -212,9 +212,14 @@ int cmd_play(int argc, char **argv)
         cli_error("play: expected one PROGRAM or bundle folder (usage: %s)", usage);
         return CLI_USAGE;
     }
+    /* The sound system starts meanwhile. */
+    mq_device_prepare();
     /* A bundle plays without the speech side: no voices, lexicon or eSpeak NG. */
-    if (mq_bundle_is_path(argv[optind]))
-        return cli_play_bundle(argv[optind], device, quiet);
+    if (mq_bundle_is_path(argv[optind])) {
+        int bst = cli_play_bundle(argv[optind], device, quiet);
+        mq_device_unprepare();
+        return bst;
+    }
     cli_catch_signals();
     cli_env e = { 0 };
     mq_render *r = NULL;
@@ -227,5 +232,6 @@ int cmd_play(int argc, char **argv)
     mq_mix_free(mix);
     mq_render_free(r);
     cli_env_free(&e);
+    mq_device_unprepare();
     return st;
 }

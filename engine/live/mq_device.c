@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static void jack_quiet(const char *msg)
     (void)msg;
 }
 
-static PaError pa_init(void)
+static PaError pa_start(void)
 {
     typedef int (*set_handler_fn)(void (*)(const char *, int, const char *, int, const char *, ...));
     typedef void (*set_jack_fn)(void (*)(const char *));
@@ -71,6 +72,61 @@ static PaError pa_init(void)
             sj(jack_quiet);
     }
     return Pa_Initialize();
+}
+
+/* mq_device_prepare's start of PortAudio: the thread, and its result until
+ * the first pa_init takes it over. Only the calling thread touches these. */
+static pthread_t prep_thread;
+static int prep_running, prep_held;
+static PaError prep_err;
+
+static void *prep_run(void *arg)
+{
+    (void)arg;
+    prep_err = pa_start();
+    return NULL;
+}
+
+void mq_device_prepare(void)
+{
+    if (prep_running || prep_held)
+        return;
+    prep_running = pthread_create(&prep_thread, NULL, prep_run, NULL) == 0;
+}
+
+/* Waits for mq_device_prepare's thread. 1 when it left PortAudio started and
+ * nobody has taken that over yet. */
+static int prep_join(void)
+{
+    if (prep_running) {
+        pthread_join(prep_thread, NULL);
+        prep_running = 0;
+        prep_held = prep_err == paNoError;
+    }
+    return prep_held;
+}
+
+void mq_device_settle(void)
+{
+    prep_join();
+}
+
+void mq_device_unprepare(void)
+{
+    if (prep_join())
+        Pa_Terminate();
+    prep_held = 0;
+}
+
+/* Starts PortAudio (each call is matched by a Pa_Terminate), taking over the
+ * start mq_device_prepare made, if any. */
+static PaError pa_init(void)
+{
+    if (prep_join()) {
+        prep_held = 0;
+        return paNoError;
+    }
+    return pa_start();
 }
 
 int mq_device_list(mq_device_info **out, size_t *n, mq_error *err)

@@ -56,6 +56,23 @@ typedef struct mq_device_opts {
 typedef struct mq_device mq_device;
 
 /*
+ * Starts the sound system (PortAudio) on a thread of its own, so that the
+ * first mq_device_open (or mq_device_list) of this process finds it ready:
+ * its start probes every host API (ALSA, JACK, PulseAudio), 50 ms of
+ * `play`'s start-up here, which can then overlap loading the program and
+ * speaking its first item. Call it from the thread that opens devices;
+ * mq_device_unprepare gives the start back if no device took it over. A
+ * failure is reported by the open, as without it. Neither fails.
+ */
+void mq_device_prepare(void);
+void mq_device_unprepare(void);
+
+/* Waits for mq_device_prepare's thread to finish (no-op without one). Call
+ * it before fork(): a child must not start from a moment when that thread
+ * held a lock of the C library or the dynamic loader. */
+void mq_device_settle(void);
+
+/*
  * Opens and starts the output named in OPTS, reading from RING (which must
  * outlive the device). MQ_OK; MQ_EDEVICE (no such device, no output at that
  * rate, PortAudio error — the message names the device and the reason; *OUT
