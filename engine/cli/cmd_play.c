@@ -212,14 +212,9 @@ int cmd_play(int argc, char **argv)
         cli_error("play: expected one PROGRAM or bundle folder (usage: %s)", usage);
         return CLI_USAGE;
     }
-    /* The sound system starts meanwhile. */
-    mq_device_prepare();
     /* A bundle plays without the speech side: no voices, lexicon or eSpeak NG. */
-    if (mq_bundle_is_path(argv[optind])) {
-        int bst = cli_play_bundle(argv[optind], device, quiet);
-        mq_device_unprepare();
-        return bst;
-    }
+    if (mq_bundle_is_path(argv[optind]))
+        return cli_play_bundle(argv[optind], device, quiet);
     cli_catch_signals();
     cli_env e = { 0 };
     mq_render *r = NULL;
@@ -227,6 +222,10 @@ int cmd_play(int argc, char **argv)
     int st = cli_open_program(&e, argv[optind], 0, &r);
     if (st == CLI_OK)
         st = cli_mix(&e, r, &mix);
+    /* The program is good: the sound system starts while its first item is
+     * spoken and mixed. */
+    if (st == CLI_OK)
+        mq_device_prepare();
     if (st == CLI_OK)
         st = play_program(&e, mix, device, quiet, t0);
     mq_mix_free(mix);

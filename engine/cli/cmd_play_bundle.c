@@ -285,6 +285,9 @@ int cli_play_bundle(const char *path, const char *device, int quiet)
     rc = mq_playlist_create(paths, n, 0, 0, &s.pl, &err);
     free(paths);
     int st = CLI_OK;
+    /* The files are good: the sound system starts while the first is read. */
+    if (rc == MQ_OK)
+        mq_device_prepare();
     if (rc == MQ_OK) {
         s.rate = mq_playlist_rate(s.pl);
         /* Half a second queued: plenty for files on local storage, and the
@@ -326,6 +329,7 @@ int cli_play_bundle(const char *path, const char *device, int quiet)
         st = run(&s, &k, quiet, t0);
     }
     mq_player_free(s.p);   /* plays out what the device holds */
+    mq_device_unprepare();
     mq_playlist_free(s.pl);
     mq_bundle_free(s.b);
     free(s.heard);

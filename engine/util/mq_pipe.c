@@ -1,4 +1,5 @@
 /* mq_pipe.c — blocks handed to stage threads in order; see mq_pipe.h. */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "mq_pipe.h"
 
 #include <pthread.h>
@@ -24,10 +25,38 @@ struct mq_pipe {
     float *buf[MQ_PIPE_SLOTS];
     size_t len[MQ_PIPE_SLOTS];
     size_t put;             /* blocks put */
+    size_t started;         /* stage threads running their loop */
     int closing, abort;
     int rc;                 /* the first failure */
     mq_error err;
 };
+
+/*
+ * A fork while a stage is at work (the mixer forks a synthesis process when
+ * it reaches speech nobody has made yet) could give the child a lock that
+ * thread held at that instant, held for ever: the sanitizers' allocator,
+ * whose lock nothing resets at fork, deadlocked the child in faults.sh. So
+ * a stage works holding this gate for reading, and every fork in the process
+ * first takes it for writing (pthread_atfork): it waits for the blocks in
+ * progress, and the stages wait for it. (mq_pipe_create also waits for its
+ * threads to be past their start, which allocates.)
+ */
+static pthread_rwlock_t fork_gate;
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+
+static void gate_close(void) { pthread_rwlock_wrlock(&fork_gate); }
+static void gate_open(void) { pthread_rwlock_unlock(&fork_gate); }
+
+static void gate_init(void)
+{
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    /* A fork must not wait behind an endless line of blocks. */
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&fork_gate, &a);
+    pthread_rwlockattr_destroy(&a);
+    pthread_atfork(gate_close, gate_open, gate_open);
+}
 
 /* Runs stage S over block K, recording the first failure. Called without the
  * lock; a stage skips its work once anything failed, but still counts the
@@ -38,8 +67,12 @@ static void consume(mq_pipe *p, stage *s, size_t k)
     int failed = p->rc != MQ_OK;
     pthread_mutex_unlock(&p->mu);
     mq_error e = { 0 };
-    int rc = failed ? MQ_OK : s->fn(s->ctx, p->buf[k % MQ_PIPE_SLOTS],
-                                    p->len[k % MQ_PIPE_SLOTS], &e);
+    int rc = MQ_OK;
+    if (!failed) {
+        pthread_rwlock_rdlock(&fork_gate);
+        rc = s->fn(s->ctx, p->buf[k % MQ_PIPE_SLOTS], p->len[k % MQ_PIPE_SLOTS], &e);
+        pthread_rwlock_unlock(&fork_gate);
+    }
     pthread_mutex_lock(&p->mu);
     if (rc != MQ_OK && p->rc == MQ_OK) {
         p->rc = rc;
@@ -56,6 +89,8 @@ static void *stage_run(void *arg)
     stage *s = arg;
     mq_pipe *p = s->p;
     pthread_mutex_lock(&p->mu);
+    p->started++;
+    pthread_cond_broadcast(&p->room);
     for (;;) {
         while (s->done == p->put && !p->closing && !p->abort)
             pthread_cond_wait(&p->more, &p->mu);
@@ -110,6 +145,7 @@ int mq_pipe_create(size_t frames, int channels, size_t n, const mq_pipe_fn *fn,
     for (size_t i = 0; i < n; i++)
         if (!fn[i])
             return mq_error_set(err, MQ_EINVAL, "pipe: stage %zu has no function", i);
+    pthread_once(&gate_once, gate_init);
     mq_pipe *p = calloc(1, sizeof *p);
     if (!p)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
@@ -132,6 +168,15 @@ int mq_pipe_create(size_t frames, int channels, size_t n, const mq_pipe_fn *fn,
         /* No thread: the stage runs in the producer's (mq_pipe_put). */
         s->threaded = pthread_create(&s->th, NULL, stage_run, s) == 0;
     }
+    /* The threads are past their start (where the C library and the
+     * sanitizers allocate) before the producer goes on: it may fork. */
+    size_t want = 0;
+    for (size_t i = 0; i < n; i++)
+        want += (size_t)p->st[i].threaded;
+    pthread_mutex_lock(&p->mu);
+    while (p->started < want)
+        pthread_cond_wait(&p->room, &p->mu);
+    pthread_mutex_unlock(&p->mu);
     *out = p;
     return MQ_OK;
 }
