@@ -219,13 +219,18 @@ int cmd_play(int argc, char **argv)
     cli_env e = { 0 };
     mq_render *r = NULL;
     mq_mix *mix = NULL;
-    int st = cli_open_program(&e, argv[optind], 0, &r);
+    int st = cli_open_voices(&e);
     if (st == CLI_OK)
-        st = cli_mix(&e, r, &mix);
-    /* The program is good: the sound system starts while its first item is
-     * spoken and mixed. */
+        st = cli_load_program(&e, argv[optind]);
+    /* The program is well formed: the sound system starts while the texts
+     * are read and the first item is spoken (a bad path or program never
+     * starts it). */
     if (st == CLI_OK)
         mq_device_prepare();
+    if (st == CLI_OK)
+        st = cli_prepare(&e, 0, &r);
+    if (st == CLI_OK)
+        st = cli_mix(&e, r, &mix);
     if (st == CLI_OK)
         st = play_program(&e, mix, device, quiet, t0);
     mq_mix_free(mix);
