@@ -288,11 +288,20 @@ static int file_find(const lx_file *f, const char *key, size_t klen, const char 
 {
     size_t lo = 0, hi = f->n;
     const char *end = f->data + f->size;
+    const unsigned char *k = (const unsigned char *)key;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const char *e = f->data + f->off[mid];
-        const char *tab = memchr(e, '\t', (size_t)(end - e)); /* validated: present */
-        int c = key_cmp(e, (size_t)(tab - e), key, klen);
+        /* key_cmp of the entry's key (up to its tab: validated, present, and
+         * in no key) with KEY, in one pass: a lookup was mostly memchr and
+         * memcmp calls on a few bytes. A tab sorts below every key byte, as
+         * a shorter key sorts first. */
+        const unsigned char *u = (const unsigned char *)e;
+        size_t i = 0;
+        while (i < klen && u[i] == k[i])
+            i++;
+        int c = i < klen ? (u[i] < k[i] ? -1 : 1) : (u[i] == '\t' ? 0 : 1);
+        const char *tab = e + i;
         if (c < 0) {
             lo = mid + 1;
         } else if (c > 0) {
