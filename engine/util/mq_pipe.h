@@ -13,6 +13,11 @@
  * The threads live for the whole pipe: creating one per block cost more than
  * some blocks' work. When a thread cannot be started the pipe runs that
  * consumer in the producer's thread, with the same results.
+ *
+ * The producer may fork (the mixer starts a synthesis process for speech
+ * nobody has made yet): a fork anywhere in the process waits until no stage
+ * is in the middle of a block (pthread_atfork), so a child never starts with
+ * a lock a stage thread held.
  */
 #ifndef MQ_PIPE_H
 #define MQ_PIPE_H
