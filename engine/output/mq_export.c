@@ -17,8 +17,8 @@
 
 /* The meter as a pipe stage (mq_pipe.h): it measures every block the
  * producer makes, on a thread of its own, and notes the short-term loudness
- * every STEP frames for the curve. True-peak metering (BS.1770-4 Annex 2) is
- * about as costly as everything else in a pass together. */
+ * every STEP frames for the curve. It is the heaviest stage of pass 1 (the
+ * K-weighting is a recursion, sample after sample: BS.1770-4 annex 1). */
 typedef struct meter_job {
     mq_meter *meter;
     size_t step, metered, cap;
@@ -98,8 +98,8 @@ static int out_stage(void *ctx, const float *buf, size_t n, mq_error *err)
     return mq_outfile_write(p->f, buf, n, err);
 }
 
-/* Pass 1: the mix into the temporary file, its integrated loudness measured,
- * the three on separate threads. */
+/* Pass 1: the mix (here) into the temporary file and measured, the writing
+ * and the measuring on threads of their own. */
 static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
 {
     size_t n_items = mq_mix_items(p->mix);
