@@ -253,15 +253,10 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
     rc = mq_pipe_close(pipe, rc, err);
     /* The watcher has seen every block: what flushing adds is the last
      * stretch of its detector's look-ahead. */
-    if (rc == MQ_OK && !mj && lim) {
-        size_t n = 0;
-        float *tail = malloc(mq_limiter_latency(lim) * ch * sizeof *tail);
-        if (!tail)
-            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
-        else if ((rc = mq_limiter_flush(lim, tail, &n)) == MQ_OK && mq_limiter_acted(lim))
-            rc = RESTART;
-        free(tail);
-    }
+    size_t n = 0;  /* the latency, a few hundred frames: room in the scratch block */
+    if (rc == MQ_OK && !mj && lim &&
+        (rc = mq_limiter_flush(lim, wj.scratch, &n)) == MQ_OK && mq_limiter_acted(lim))
+        rc = RESTART;
     free(wj.scratch);
     return rc;
 }

@@ -560,21 +560,24 @@ static void find_layout(int fd, uint64_t size, idx_file *f)
     }
 }
 
-/* Sums the bytes [A, B) of IN into M. 0, or -1 with errno set. */
-static int sum_range(int in, sum3 *m, uint64_t a, uint64_t b, char *buf)
+/* Sums the bytes [A, B) of IN into M, and writes them to OUT too when OUT
+ * >= 0. 0; -1 when IN cannot be read there (errno; EIO when it is shorter);
+ * -2 when OUT cannot be written (errno). */
+static int sum_range(int in, sum3 *m, uint64_t a, uint64_t b, int out, char *buf)
 {
+    if (lseek(in, (off_t)a, SEEK_SET) < 0)
+        return -1;
     for (uint64_t pos = a; pos < b;) {
         size_t want = b - pos < COPY_BLOCK ? (size_t)(b - pos) : COPY_BLOCK;
-        ssize_t r = pread(in, buf, want, (off_t)pos);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r == 0)
+        if (mq_read_all(in, buf, want)) {
+            if (!errno)
                 errno = EIO;
             return -1;
         }
-        sum3_update(m, buf, (size_t)r, pos);
-        pos += (uint64_t)r;
+        sum3_update(m, buf, want, pos);
+        if (out >= 0 && mq_write_all(out, buf, want))
+            return -2;
+        pos += want;
     }
     return 0;
 }
@@ -616,27 +619,19 @@ static int store_file(const char *src, const char *dest, idx_file *f, char *buf,
         rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     int known = out < 0 && data_sum && f->data_end > f->data_off &&
                 f->data_end - f->data_off == data_bytes;
-    if (rc == MQ_OK && known) {
-        if (sum_range(in, &m, 0, f->data_off, buf) ||
-            sum_range(in, &m, f->data_end, f->size, buf))
-            rc = mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
-    } else {
-        uint64_t size = 0;
-        for (ssize_t r; rc == MQ_OK && (r = pread(in, buf, COPY_BLOCK, (off_t)size)) != 0;) {
-            if (r < 0) {
-                if (errno == EINTR)
-                    continue;
-                rc = mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
-                break;
-            }
-            sum3_update(&m, buf, (size_t)r, size);
-            if (out >= 0 && mq_write_all(out, buf, (size_t)r))
-                rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
-            size += (uint64_t)r;
-        }
-        if (rc == MQ_OK && size != f->size)
-            rc = mq_error_set(err, MQ_EIO, "%s: changed while it was read", src);
-    }
+    /* A linked file with its samples' sum known: only its header and
+     * trailer are read. */
+    int r = 0;
+    if (rc == MQ_OK && known)
+        r = sum_range(in, &m, 0, f->data_off, -1, buf);
+    if (rc == MQ_OK && known && r == 0)
+        r = sum_range(in, &m, f->data_end, f->size, -1, buf);
+    if (rc == MQ_OK && !known)
+        r = sum_range(in, &m, 0, f->size, out, buf);
+    if (r == -1)
+        rc = mq_error_set(err, MQ_EIO, "%s: %s", src, strerror(errno));
+    else if (r == -2)
+        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", dest, strerror(errno));
     if (rc == MQ_OK)
         f->sum = sum3_digest(&m, known ? data_sum : NULL);
     sum3_free(&m);

@@ -19,7 +19,6 @@ struct mq_pipe {
     pthread_cond_t more;    /* a block was put, or the pipe is closing */
     pthread_cond_t room;    /* a stage finished a block */
     size_t frames;
-    int channels;
     size_t n;
     stage st[MQ_PIPE_MAX_STAGES];
     float *buf[MQ_PIPE_SLOTS];
@@ -153,7 +152,6 @@ int mq_pipe_create(size_t frames, int channels, size_t n, const mq_pipe_fn *fn,
     pthread_cond_init(&p->more, NULL);
     pthread_cond_init(&p->room, NULL);
     p->frames = frames;
-    p->channels = channels;
     p->n = n;
     for (int k = 0; k < MQ_PIPE_SLOTS; k++)
         if (!(p->buf[k] = malloc(frames * (size_t)channels * sizeof(float)))) {
