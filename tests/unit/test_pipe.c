@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define FRAMES 64
 #define BLOCKS 2000
@@ -114,5 +116,20 @@ int main(void)
     mq_pipe_put(p, FRAMES, &err);
     mq_pipe_free(p);
     CHECK(one.blocks <= 1 && one.in_order, "freed without finishing: at most the block put");
+    /* Once a pipe has run, the fork gate is registered: a forked child must
+     * be able to fork in turn (its gate was left shut before, and the second
+     * fork waited for ever). The child gives up after 10 s. */
+    pid_t c = fork();
+    if (c == 0) {
+        alarm(10);
+        pid_t g = fork();
+        if (g == 0)
+            _exit(0);
+        int gs = 1;
+        _exit(g > 0 && waitpid(g, &gs, 0) == g && WIFEXITED(gs) ? 0 : 1);
+    }
+    int cs = 0;
+    CHECK(c > 0 && waitpid(c, &cs, 0) == c && WIFEXITED(cs) && WEXITSTATUS(cs) == 0,
+          "a child forks in turn after a pipe has run");
     MQ_TEST_END();
 }
