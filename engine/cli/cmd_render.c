@@ -279,7 +279,7 @@ static int out_cache_lookup(cli_env *e, const render_opts *o, out_cache *oc)
     mq_error err = { 0 };
     const char *path = mq_cache_default_dir(dir, sizeof dir);
     /* This very build is part of the key: any change to the engine misses. */
-    if (!path || mq_hash_file("/proc/self/exe", exe, &err) != MQ_OK ||
+    if (!path || mq_hash_file_fast("/proc/self/exe", exe, &err) != MQ_OK ||
         mq_cache_open(path, 0, &oc->cache, &err) != MQ_OK)
         return -1;   /* cli_prepare warns about an unusable cache */
     snprintf(lexicon, sizeof lexicon, "%s/lexicon", cli_voices_dir());

@@ -21,7 +21,7 @@
 #include <xxhash.h>
 
 /* Bumped whenever what an entry holds, or how a key is made, changes. */
-#define KEY_FORMAT "muqir-output-2"
+#define KEY_FORMAT "muqir-output-3"
 #define MAGIC "MQOC2\n\0\0"
 #define COPY_BLOCK ((size_t)1 << 21)
 
@@ -113,15 +113,15 @@ static void hash_fmt(mq_hash *h, const char *fmt, ...)
 
 static void hash_opt(mq_hash *h, const char *s) { mq_hash_str(h, s ? s : "\x01(none)"); }
 
-/* The file's bytes, by their SHA-256. */
+/* The file's bytes, by their XXH3-128 (mq_hash_file_fast). */
 static int hash_file(mq_hash *h, const char *path, mq_error *err)
 {
-    char hex[MQ_HASH_HEX];
+    char hex[MQ_HASH_FAST_HEX];
     if (!path) {
         hash_opt(h, NULL);
         return MQ_OK;
     }
-    int rc = mq_hash_file(path, hex, err);
+    int rc = mq_hash_file_fast(path, hex, err);
     if (rc == MQ_OK)
         mq_hash_str(h, hex);
     return rc;

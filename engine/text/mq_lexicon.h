@@ -64,6 +64,14 @@ int mq_lexicon_add(mq_lexicon *lx, const char *text, const char *pinyin, mq_erro
 int mq_lexicon_lookup(const mq_lexicon *lx, const char *word, size_t len, char *buf,
                       size_t bufsz, double *freq);
 
+/* As mq_lexicon_lookup, and sets *MORE to 1 when some word or place (built-in
+ * or a user entry) is longer than WORD and starts with it, else 0: a
+ * segmenter that extends a run character by character stops when no word
+ * can follow (the pinyin of the article went from 12 lookups a character to
+ * about 3). */
+int mq_lexicon_lookup_more(const mq_lexicon *lx, const char *word, size_t len, char *buf,
+                           size_t bufsz, double *freq, int *more);
+
 /* The readings of code point CP: returns their number (default first, a user
  * entry for that single character before the built-in ones), written
  * comma-separated and NUL-terminated into BUF; 0 if the character is unknown or

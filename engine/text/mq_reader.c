@@ -196,18 +196,22 @@ static int read_han(mq_reader *rd, const char *s, size_t len, size_t base, mq_un
         for (size_t j = i + 1; j <= n && j - i <= MQ_MAX_WORD_CHARS; j++) {
             double freq = 0.0, score;
             size_t wl = off[j] - off[i];
-            if (j - i > 1 || 1) {
-                int found = mq_lexicon_lookup(rd->lx, s + off[i], wl, buf, sizeof buf, &freq);
-                if (!found && j - i > 1)
-                    continue;
+            /* MORE: whether any word continues this one; when none does,
+             * no longer candidate from I can be found either. */
+            int more;
+            int found = mq_lexicon_lookup_more(rd->lx, s + off[i], wl, buf, sizeof buf, &freq,
+                                               &more);
+            if (found || j - i == 1) {
                 if (!found || freq < 1.0)
                     freq = 1.0;
+                score = log(freq) - logtotal + best[j];
+                if (score > best[i]) {
+                    best[i] = score;
+                    next[i] = j;
+                }
             }
-            score = log(freq) - logtotal + best[j];
-            if (score > best[i]) {
-                best[i] = score;
-                next[i] = j;
-            }
+            if (!more)
+                break;
         }
     }
     for (size_t i = 0; i < n && rc == MQ_OK;) {

@@ -24,4 +24,15 @@ void mq_hash_hex(mq_hash *h, char hex[MQ_HASH_HEX]);
 /* SHA-256 of the whole file at PATH into HEX. MQ_OK or MQ_EIO naming it. */
 int mq_hash_file(const char *path, char hex[MQ_HASH_HEX], mq_error *err);
 
+#define MQ_HASH_FAST_HEX 33   /* 32 hex digits and a NUL */
+
+/*
+ * XXH3-128 (xxHash) of the whole file at PATH into HEX: for cache keys, which
+ * must tell versions of a file apart but need no protection from someone
+ * making two files collide on purpose. About 20 times faster than SHA-256
+ * here: a render's key reads the 9 MB lexicon and the engine itself, which
+ * took 10 ms of every start with SHA-256. MQ_OK or MQ_EIO naming the file.
+ */
+int mq_hash_file_fast(const char *path, char hex[MQ_HASH_FAST_HEX], mq_error *err);
+
 #endif

@@ -223,9 +223,84 @@ static void test_errors(void)
     remove_dir(dir);
 }
 
+/* A words.tsv of N lines of equal length (two-character keys in byte
+ * order, frequency 7), with line SWAP and SWAP + 1 exchanged (0: none) and
+ * line BAD given a tone 6 (0: none), into DIR. */
+static void write_big(const char *dir, size_t n, size_t swap, size_t bad)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/words.tsv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        exit(2);
+    char line[64], held[64] = "";
+    for (size_t i = 1; i <= n; i++) {
+        unsigned a = 0x4E00 + (unsigned)((i - 1) / 400), b = 0x4E00 + (unsigned)((i - 1) % 400);
+        snprintf(line, sizeof line, "%c%c%c%c%c%c\ta1 a%c\t7\n", 0xE0 | (a >> 12),
+                 0x80 | ((a >> 6) & 0x3F), 0x80 | (a & 0x3F), 0xE0 | (b >> 12),
+                 0x80 | ((b >> 6) & 0x3F), 0x80 | (b & 0x3F), i == bad ? '6' : '1');
+        if (i == swap) {
+            memcpy(held, line, sizeof line);
+            continue;
+        }
+        fputs(line, f);
+        if (i == swap + 1)
+            fputs(held, f);
+    }
+    fclose(f);
+}
+
+/* words.tsv from 1 MB up is checked in two halves on two threads: the same
+ * entries, total and errors (with the right line numbers) as in one pass. */
+static void test_big(void)
+{
+    char dir[] = "/tmp/mq_test_lexicon_big_XXXXXX";
+    if (!mkdtemp(dir))
+        exit(2);
+    write_file(dir, "chars.tsv", "中\tzhong1\n");
+    write_file(dir, "places.tsv", "");
+    const size_t n = 90000;  /* 15-byte lines: 1.35 MB */
+    mq_lexicon *lx = NULL;
+    mq_error err = { 0 };
+    write_big(dir, n, 0, 0);
+    int rc = mq_lexicon_open(dir, &lx, &err);
+    CHECK_INT(rc, MQ_OK, "big: opens");
+    if (rc == MQ_OK) {
+        CHECK_INT(mq_lexicon_count(lx), n + 1, "big: every line indexed (and the char)");
+        CHECK_NEAR(mq_lexicon_total_freq(lx), 7.0 * n, 0.5, "big: total of both halves");
+        /* Line 1 and line N: one in each half. */
+        CHECK_INT(mq_lexicon_lookup(lx, "\xe4\xb8\x80\xe4\xb8\x80", 6, buf, sizeof buf, &freq),
+                  1, "big: first entry found");
+        unsigned a = 0x4E00 + (unsigned)((n - 1) / 400), b = 0x4E00 + (unsigned)((n - 1) % 400);
+        char last[7] = { (char)(0xE0 | (a >> 12)), (char)(0x80 | ((a >> 6) & 0x3F)),
+                         (char)(0x80 | (a & 0x3F)), (char)(0xE0 | (b >> 12)),
+                         (char)(0x80 | ((b >> 6) & 0x3F)), (char)(0x80 | (b & 0x3F)), 0 };
+        CHECK_INT(mq_lexicon_lookup(lx, last, 6, buf, sizeof buf, &freq), 1,
+                  "big: last entry found");
+        mq_lexicon_free(lx);
+    }
+    struct { size_t swap, bad; const char *want, *what; } cases[] = {
+        { 0, 80000, "words.tsv:80000: bad pinyin", "a bad line in the second half" },
+        { 0, 100, "words.tsv:100: bad pinyin", "a bad line in the first half" },
+        { 70000, 0, "words.tsv:70001: '", "out of order in the second half" },
+        /* 15-byte lines: the second half starts after the newline that ends
+         * line 45001 (the first at or after byte 675000). */
+        { 45001, 0, "words.tsv:45002: '", "out of order where the halves meet" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_big(dir, n, cases[i].swap, cases[i].bad);
+        lx = NULL;
+        CHECK_INT(mq_lexicon_open(dir, &lx, &err), MQ_EINPUT, cases[i].what);
+        CHECK_HAS(err.msg, cases[i].want, cases[i].what);
+        mq_lexicon_free(lx);
+    }
+    remove_dir(dir);
+}
+
 int main(void)
 {
     test_real_data();
     test_errors();
+    test_big();
     MQ_TEST_END();
 }
