@@ -376,21 +376,57 @@ void mq_float_to_pcm16(const float *x, short *out, size_t n)
     }
 }
 
-int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *err)
+/* Refuses (MQ_EUNSUPPORTED) FRAMES more frames where a plain WAV would pass 4 GB. */
+static int check_room(const mq_outfile *f, size_t frames, mq_error *err)
 {
     if (f->max_frames && frames > f->max_frames - f->frames)
         return mq_error_set(err, MQ_EUNSUPPORTED,
                             "%s: a WAV file cannot hold more than 4 GB of audio; announce "
                             "the length (expected_frames) so that RF64 is used", f->path);
+    return MQ_OK;
+}
+
+/* Counts FRAMES written and, every few MB, asks the disk to start writing
+ * (not waited for): the fsync at commit then waits for the last few MB, not
+ * the whole file. */
+static void wrote(mq_outfile *f, size_t frames)
+{
+    f->frames += frames;
+    f->unsynced += frames;
+    if (f->unsynced >= SYNC_EVERY_FRAMES) {
+        f->unsynced = 0;
+        sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+static int write_failed(const mq_outfile *f, mq_error *err)
+{
+    const char *why = sf_strerror(f->sf);
+    return mq_error_set(err, MQ_EIO, "%s: write failed: %s", f->path,
+                        errno ? strerror(errno) : why);
+}
+
+/* The 16-bit samples of K frames at X: written and summed. K frames or fewer. */
+static sf_count_t put_pcm16(mq_outfile *f, const short *x, size_t k)
+{
+    sf_count_t w = sf_writef_short(f->sf, x, (sf_count_t)k);
+    if (f->sum && w > 0)
+        XXH3_64bits_update(f->sum, x, (size_t)w * (size_t)f->channels * sizeof *x);
+    return w;
+}
+
+int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *err)
+{
+    int rc = check_room(f, frames, err);
+    if (rc != MQ_OK)
+        return rc;
     sf_count_t n = 0;
     if (f->pcm16) {
         size_t ch = (size_t)f->channels;
         while ((size_t)n < frames) {
             size_t k = frames - (size_t)n < CONV_FRAMES ? frames - (size_t)n : CONV_FRAMES;
             mq_float_to_pcm16(data + (size_t)n * ch, f->conv, k * ch);
-            sf_count_t w = sf_writef_short(f->sf, f->conv, (sf_count_t)k);
-            if (f->sum && w > 0)
-                XXH3_64bits_update(f->sum, f->conv, (size_t)w * ch * sizeof *f->conv);
+            sf_count_t w = put_pcm16(f, f->conv, k);
             n += w;
             if (w != (sf_count_t)k)
                 break;
@@ -398,19 +434,24 @@ int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *
     } else {
         n = sf_writef_float(f->sf, data, (sf_count_t)frames);
     }
-    if (n != (sf_count_t)frames) {
-        const char *why = sf_strerror(f->sf);
-        return mq_error_set(err, MQ_EIO, "%s: write failed: %s", f->path,
-                            errno ? strerror(errno) : why);
-    }
-    f->frames += frames;
-    /* Every few MB the disk is asked to start writing (not waited for): the
-     * fsync at commit then waits for the last few MB, not the whole file. */
-    f->unsynced += frames;
-    if (f->unsynced >= SYNC_EVERY_FRAMES) {
-        f->unsynced = 0;
-        sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    }
+    if (n != (sf_count_t)frames)
+        return write_failed(f, err);
+    wrote(f, frames);
+    return MQ_OK;
+}
+
+int mq_outfile_is_pcm16(const mq_outfile *f) { return f && f->pcm16; }
+
+int mq_outfile_write_pcm16(mq_outfile *f, const short *data, size_t frames, mq_error *err)
+{
+    if (!f->pcm16)
+        return mq_error_set(err, MQ_EINVAL, "%s: not a 16-bit file", f->path);
+    int rc = check_room(f, frames, err);
+    if (rc != MQ_OK)
+        return rc;
+    if (put_pcm16(f, data, frames) != (sf_count_t)frames)
+        return write_failed(f, err);
+    wrote(f, frames);
     return MQ_OK;
 }
 

@@ -112,6 +112,16 @@ int mq_outfile_update_meta(mq_outfile *f, const mq_outfile_meta *meta, mq_error 
  * MQ_EUNSUPPORTED when a plain .wav would pass 4 GB (see expected_frames). */
 int mq_outfile_write(mq_outfile *f, const float *data, size_t frames, mq_error *err);
 
+/* 1 when F holds 16-bit PCM (WAV or RF64), which mq_outfile_write_pcm16 takes. */
+int mq_outfile_is_pcm16(const mq_outfile *f);
+
+/* Writes FRAMES interleaved frames already converted by mq_float_to_pcm16:
+ * the same bytes, checksum and errors as mq_outfile_write of the floats, with
+ * the conversion done by the caller (an export converts on the thread that
+ * applies the gain, and the writer's thread only writes). MQ_EINVAL when F
+ * is not 16-bit. */
+int mq_outfile_write_pcm16(mq_outfile *f, const short *data, size_t frames, mq_error *err);
+
 /* Frames written so far. */
 size_t mq_outfile_frames(const mq_outfile *f);
 

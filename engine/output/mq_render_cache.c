@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 /* Bumped whenever the engine's sound changes in a way the key cannot see. */
-#define MQ_SPEECH_FORMAT "muqir-speech-6"
+#define MQ_SPEECH_FORMAT "muqir-speech-7"
 
 void mq_render_set_cache(mq_render *r, mq_cache *cache) { r->cache = cache; }
 const mq_render_stats *mq_render_get_stats(const mq_render *r) { return &r->stats; }
@@ -94,20 +94,29 @@ static void collect_free(collect *c)
     free(c->s);
 }
 
-/* Synthesizes item I with SP into MONO (from frame 0), its sentences into C. */
+/* Synthesizes item I with SP into MONO (from frame 0), its sentences into C,
+ * its loudness (measured as eSpeak NG spoke it, at its own rate: see
+ * mq_speak_opts) into *LUFS. */
 static int synthesize(mq_render *r, mq_speech *sp, size_t i, mq_buf *mono, collect *c,
-                      mq_error *err)
+                      double *lufs, mq_error *err)
 {
     const mq_item *it = mq_program_item(r->env.program, i);
     if (!sp)
         return mq_error_set(err, MQ_EINVAL, "no speech synthesizer");
     const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
+    mq_meter *m = NULL;
+    int rc = mq_meter_create_integrated(mq_speech_rate(sp), 1, &m, err);
     mq_speak_opts so = {
         .params = { .rate = isnan(it->rate) ? 0 : (int)it->rate,
                     .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
         .rate = r->env.rate, .on_sentence = collect_sentence, .user = c, .stop = r->env.stop,
+        .source_meter = m,
     };
-    int rc = mq_speak_reading(sp, v, r->readings[i], &so, mono, err);
+    if (rc == MQ_OK)
+        rc = mq_speak_reading(sp, v, r->readings[i], &so, mono, err);
+    if (rc == MQ_OK)
+        *lufs = mq_meter_integrated(m);
+    mq_meter_free(m);
     return rc == MQ_OK ? MQ_OK : mq_error_prefix(err, "item %zu", i + 1);
 }
 
@@ -209,17 +218,15 @@ int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb 
     collect c = { 0 };
     if (sp == r->env.speech)
         r->speech_uses++;
-    int rc = synthesize(r, sp, i, &mono, &c, err);
+    /* Measured while it is spoken, once: the entry keeps it, so no later
+     * render (nor the process that mixes) measures this voice again. */
+    int rc = synthesize(r, sp, i, &mono, &c, &lufs, err);
     /* A stop asked for while it spoke (Ctrl-C; SIGTERM from the render to
      * its synthesis processes) may have cut it short without an error: such
      * speech is never kept (an interrupted render stored empty entries,
      * which later renders took for the item's speech). */
     if (rc == MQ_OK && r->env.stop && *r->env.stop)
         rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
-    /* Measured here, once: the entry keeps it, so no later render (nor the
-     * process that mixes) measures this voice again. */
-    if (rc == MQ_OK)
-        rc = mq_loudness_of(mono.data, mono.frames, r->env.rate, 1, &lufs, NULL, err);
     if (rc == MQ_OK) {
         r->stats.synthesized++;
         for (size_t k = 0; k < c.n && rc == MQ_OK; k++)

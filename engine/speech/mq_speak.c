@@ -2,6 +2,7 @@
 #include "mq_speak.h"
 
 #include <stdlib.h>
+#include "../audio/mq_loudness.h"
 
 double mq_speak_pause(const mq_voice *v, mq_break brk)
 {
@@ -13,12 +14,25 @@ double mq_speak_pause(const mq_voice *v, mq_break brk)
     }
 }
 
-/* Appends the pause that follows phrase PH. */
-static int pause_after(const mq_voice *v, const mq_phrase *ph, int rate, mq_buf *out,
-                       mq_error *err)
+/* Appends the pause that follows phrase PH; to the source meter too, at the
+ * synthesizer's rate IN_RATE. */
+static int pause_after(const mq_voice *v, const mq_phrase *ph, const mq_speak_opts *opts,
+                       int in_rate, mq_buf *out, mq_error *err)
 {
-    size_t gap = (size_t)(mq_speak_pause(v, ph->brk) * rate + 0.5);
-    return mq_buf_silence(out, gap) ? mq_error_set(err, MQ_ENOMEM, "out of memory") : MQ_OK;
+    size_t gap = (size_t)(mq_speak_pause(v, ph->brk) * opts->rate + 0.5);
+    if (mq_buf_silence(out, gap))
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    if (!opts->source_meter)
+        return MQ_OK;
+    static const float zeros[1024];
+    size_t in_gap = (size_t)(mq_speak_pause(v, ph->brk) * in_rate + 0.5);
+    int rc = MQ_OK;
+    for (size_t k = 0; k < in_gap && rc == MQ_OK; k += sizeof zeros / sizeof zeros[0]) {
+        size_t n = in_gap - k < sizeof zeros / sizeof zeros[0] ? in_gap - k
+                                                                : sizeof zeros / sizeof zeros[0];
+        rc = mq_meter_add(opts->source_meter, zeros, n, err);
+    }
+    return rc;
 }
 
 int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
@@ -39,7 +53,7 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
         const mq_phrase *ph = NULL;
         for (size_t pi = s->first; pi < s->first + s->count && rc == MQ_OK; pi++) {
             if (ph)
-                rc = pause_after(v, ph, opts->rate, out, err);
+                rc = pause_after(v, ph, opts, in_rate, out, err);
             if (rc == MQ_OK && opts->stop && *opts->stop)
                 rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
             ph = mq_reading_phrase(reading, pi);
@@ -47,6 +61,8 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             if (rc == MQ_OK)
                 rc = mq_speech_phrase(sp, v, &opts->params, ph->spoken, ph->end, &pcm, &n,
                                       &cap, err);
+            if (rc == MQ_OK && opts->source_meter)
+                rc = mq_meter_add(opts->source_meter, pcm, n, err);
             if (rc == MQ_OK)
                 rc = mq_resample_mono(pcm, n, in_rate, opts->rate, out, err);
         }
@@ -55,7 +71,7 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
         /* The pause after a sentence, except after the last one. */
         if (rc == MQ_OK && s->first + s->count < nphr)
-            rc = pause_after(v, ph, opts->rate, out, err);
+            rc = pause_after(v, ph, opts, in_rate, out, err);
     }
     free(pcm);
     return rc;
