@@ -1,12 +1,59 @@
 /* mq_audio.c — buffers and resampling; see mq_audio.h. */
 #include "mq_audio.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <soxr.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mq_buf_map(mq_buf *b, int fd, size_t offset, size_t frames, mq_error *err)
+{
+    if (b->data || b->map || offset % sizeof(float))
+        return mq_error_set(err, MQ_EINVAL, "mq_buf_map: buffer in use or offset unaligned");
+    if (b->channels < 1)
+        b->channels = 1;
+    size_t bytes = frames * (size_t)b->channels * sizeof(float);
+    long page = sysconf(_SC_PAGESIZE);
+    size_t start = offset - offset % (size_t)(page > 0 ? page : 4096);
+    struct stat st;
+    if (fstat(fd, &st) || (uint64_t)st.st_size < (uint64_t)offset + bytes)
+        return mq_error_set(err, MQ_EIO, "the file is shorter than its %zu frames", frames);
+    size_t len = offset - start + bytes;
+    if (!len)
+        return MQ_OK;
+    /* MAP_POPULATE: every page at once, not a fault per 16 of them. Read
+     * only: populating a writable private mapping copies every page (a
+     * copy-on-write done in advance), which is what mapping avoids. */
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)start);
+    if (m == MAP_FAILED)
+        return mq_error_set(err, MQ_EIO, "cannot map the file: %s", strerror(errno));
+    b->map = m;
+    b->map_len = len;
+    b->data = (float *)(void *)((char *)m + (offset - start));
+    b->frames = b->cap = frames;
+    return MQ_OK;
+}
+
+/* Moves a mapped buffer's frames to the heap with room for CAP frames. */
+static int unmap(mq_buf *b, size_t cap)
+{
+    float *d = malloc(cap * (size_t)b->channels * sizeof *d);
+    if (!d)
+        return MQ_ENOMEM;
+    memcpy(d, b->data, b->frames * (size_t)b->channels * sizeof *d);
+    munmap(b->map, b->map_len);
+    b->map = NULL;
+    b->map_len = 0;
+    b->data = d;
+    b->cap = cap;
+    return MQ_OK;
+}
 
 int mq_buf_reserve(mq_buf *b, size_t frames)
 {
@@ -17,6 +64,8 @@ int mq_buf_reserve(mq_buf *b, size_t frames)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->frames + frames)
         cap *= 2;
+    if (b->map)
+        return unmap(b, cap);
     float *d = realloc(b->data, cap * (size_t)b->channels * sizeof *d);
     if (!d)
         return MQ_ENOMEM;
@@ -47,8 +96,13 @@ int mq_buf_append(mq_buf *b, const float *src, size_t frames)
 
 void mq_buf_free(mq_buf *b)
 {
-    free(b->data);
+    if (b->map)
+        munmap(b->map, b->map_len);
+    else
+        free(b->data);
     b->data = NULL;
+    b->map = NULL;
+    b->map_len = 0;
     b->frames = b->cap = 0;
 }
 

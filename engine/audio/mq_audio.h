@@ -15,7 +15,21 @@ typedef struct mq_buf {
     size_t frames;     /* frames in use */
     size_t cap;        /* frames allocated */
     int channels;      /* 1..8 */
+    /* When not NULL, DATA lies in this read-only file mapping (mq_buf_map):
+     * mq_buf_free unmaps it; mq_buf_reserve, mq_buf_silence and
+     * mq_buf_append copy it to the heap first. Nothing else may write it. */
+    void *map;
+    size_t map_len;
 } mq_buf;
+
+/*
+ * Makes B (empty) hold the FRAMES mono or interleaved frames found at byte
+ * OFFSET (a multiple of 4) of the file FD, mapped read-only and read in at
+ * once: no copy into the heap, and the pages are the page cache's own. The
+ * file may be closed afterwards. MQ_OK, MQ_EINVAL (B not empty, OFFSET not
+ * aligned), MQ_EIO (the file is shorter, or cannot be mapped).
+ */
+int mq_buf_map(mq_buf *b, int fd, size_t offset, size_t frames, mq_error *err);
 
 /* Makes room for FRAMES more frames; MQ_OK or MQ_ENOMEM. */
 int mq_buf_reserve(mq_buf *b, size_t frames);

@@ -4,6 +4,7 @@
 #include "audio/mq_audio.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Frequency of a sine estimated from its zero crossings. */
 static double zero_cross_freq(const float *x, size_t n, int stride, int rate)
@@ -15,8 +16,46 @@ static double zero_cross_freq(const float *x, size_t n, int stride, int rate)
     return crossings / 2.0 * rate / n;
 }
 
+/* mq_buf_map: frames found in a file, read in place; growing copies them. */
+static void test_map(void)
+{
+    char path[] = "/tmp/mq_test_map_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "temporary file");
+    if (fd < 0)
+        return;
+    unlink(path);
+    float x[3000];
+    for (int i = 0; i < 3000; i++)
+        x[i] = (float)i / 3000.0f;
+    /* 40 bytes of header, then 3000 mono frames. */
+    char head[40] = "header";
+    CHECK(write(fd, head, sizeof head) == (ssize_t)sizeof head &&
+          write(fd, x, sizeof x) == (ssize_t)sizeof x, "file written");
+    mq_buf b = { .channels = 1 };
+    mq_error err = { 0 };
+    CHECK_INT(mq_buf_map(&b, fd, sizeof head, 3000, &err), MQ_OK, "mapped");
+    CHECK(b.map != NULL && b.frames == 3000 && b.data && !memcmp(b.data, x, sizeof x),
+          "mapped frames read in place");
+    CHECK_INT(mq_buf_map(&b, fd, sizeof head, 3000, &err), MQ_EINVAL, "a used buffer refused");
+    CHECK_INT(mq_buf_silence(&b, 10), MQ_OK, "growing a mapped buffer");
+    CHECK(b.map == NULL && b.frames == 3010 && !memcmp(b.data, x, sizeof x) &&
+          b.data[3009] == 0.0f, "grown on the heap, frames kept");
+    mq_buf_free(&b);
+    mq_buf c = { .channels = 1 };
+    CHECK_INT(mq_buf_map(&c, fd, sizeof head, 3001, &err), MQ_EIO, "a short file refused");
+    CHECK_INT(mq_buf_map(&c, fd, 2, 10, &err), MQ_EINVAL, "an unaligned offset refused");
+    CHECK(c.data == NULL && c.map == NULL, "nothing kept after a refusal");
+    CHECK_INT(mq_buf_map(&c, fd, 40, 100, &err), MQ_OK, "mapped again");
+    close(fd);
+    CHECK(c.data[99] == x[99], "a mapping outlives its descriptor");
+    mq_buf_free(&c);
+    CHECK(c.data == NULL && c.map == NULL && c.frames == 0, "freed");
+}
+
 int main(void)
 {
+    test_map();
     mq_buf b = { .channels = 2 };
     CHECK_INT(mq_buf_silence(&b, 1000), MQ_OK, "silence appended");
     CHECK_INT(b.frames, 1000, "1000 frames");
