@@ -179,40 +179,45 @@ int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_bu
         return mq_error_set(err, MQ_EINVAL, "sample rate out of range (%d -> %d Hz)",
                             in_rate, out_rate);
     size_t want = mq_resampled_frames(n, in_rate, out_rate);
-    float *mono = NULL;
-    size_t done = 0;
-    if (in_rate == out_rate) {
-        mono = (float *)in;
-        done = n;
-    } else {
-        mono = malloc((want + 16) * sizeof *mono);
-        if (!mono)
+    if (mq_buf_reserve(out, want) != MQ_OK)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
+    int ch = out->channels;
+    float *dst = out->data + out->frames * (size_t)ch;
+    const float *mono = in;
+    float *tmp = NULL;
+    size_t done = n < want ? n : want;
+    if (in_rate != out_rate) {
+        /* A mono buffer takes soxr's output in place: a temporary buffer
+         * for every phrase, then a copy out of it, were a tenth of a
+         * synthesis process's time (its pages faulted in and zeroed). */
+        float *o = dst;
+        if (ch != 1 && !(o = tmp = malloc((want ? want : 1) * sizeof *tmp)))
             return mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
         soxr_error_t e = NULL;
         soxr_t r = rs_get(in_rate, out_rate, &e);
         /* ~N: all the input, and the end of it (what soxr_oneshot passes). */
+        done = 0;
         if (r)
-            e = soxr_process(r, in, ~n, NULL, mono, want, &done);
+            e = soxr_process(r, in, ~n, NULL, o, want, &done);
         if (e) {
-            free(mono);
+            free(tmp);
             return mq_error_set(err, MQ_EINTERNAL, "resampling %d -> %d Hz failed: %s",
                                 in_rate, out_rate, e);
         }
+        mono = o;
     }
-    int rc = mq_buf_reserve(out, want);
-    if (rc == MQ_OK) {
-        int ch = out->channels;
-        float *dst = out->data + out->frames * (size_t)ch;
+    if (ch == 1) {
+        if (mono != dst)
+            memcpy(dst, mono, done * sizeof *dst);
+        memset(dst + done, 0, (want - done) * sizeof *dst);
+    } else {
         for (size_t i = 0; i < want; i++)
             for (int c = 0; c < ch; c++)
                 dst[i * (size_t)ch + (size_t)c] = i < done ? mono[i] : 0.0f;
-        out->frames += want;
-    } else {
-        mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
     }
-    if (mono != in)
-        free(mono);
-    return rc;
+    out->frames += want;
+    free(tmp);
+    return MQ_OK;
 }
 
 float mq_abs_max(const float *x, size_t n)

@@ -42,8 +42,9 @@ void mq_buf_free(mq_buf *b);
 /*
  * Converts N mono samples at IN_RATE to OUT_RATE with soxr's high quality
  * (HQ: 20-bit, passband to 91% of Nyquist) and appends them to OUT, copying
- * the mono signal to every channel of OUT. MQ_OK, MQ_EINVAL (rates outside
- * 1000..384000 Hz), MQ_ENOMEM, MQ_EINTERNAL when soxr fails.
+ * the mono signal to every channel of OUT (IN must not lie inside OUT: OUT
+ * grows first). MQ_OK, MQ_EINVAL (rates outside 1000..384000 Hz), MQ_ENOMEM,
+ * MQ_EINTERNAL when soxr fails.
  */
 int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
                      mq_error *err);
