@@ -311,7 +311,7 @@ static int file_open(mq_lexicon *lx, const char *dir, const char *name, int kind
     lx_part a = { .path = path, .kind = kind, .d = d, .p = p, .end = mid ? mid : end,
                   .lineno = lineno, .off = f->off };
     lx_part b = { .path = path, .kind = kind, .d = d, .p = mid, .end = end,
-                  .off = f->off + (mid - d) / 5 };
+                  .off = mid ? f->off + (mid - d) / 5 : NULL };
     pthread_t t;
     int threaded = mid && pthread_create(&t, NULL, part_thread, &b) == 0;
     rc = index_part(&a);
