@@ -13,7 +13,11 @@
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 extern const char *cli_prog;           /* "muqir" */
-extern volatile sig_atomic_t cli_stop; /* set by SIGINT/SIGTERM */
+extern volatile sig_atomic_t cli_stop; /* the signal (SIGINT/SIGTERM) that asked to stop; 0 */
+
+/* The exit status of a command stopped by cli_stop's signal: 130 for Ctrl-C
+ * (SIGINT), 143 for SIGTERM, as a shell reports a process the signal killed. */
+int cli_stopped_status(void);
 
 /* The folder holding voices/NAME.yaml and voices/lexicon: $MUQIR_VOICES, else
  * ../voices next to the executable (a build tree), else the installed one. */

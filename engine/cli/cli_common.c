@@ -204,8 +204,13 @@ void cli_env_free(cli_env *e)
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    cli_stop = 1;
+    cli_stop = sig;
+}
+
+int cli_stopped_status(void)
+{
+    /* What a shell reports for a process the signal killed: 128 + its number. */
+    return 128 + (cli_stop > 0 && cli_stop < 64 ? (int)cli_stop : SIGINT);
 }
 
 void cli_catch_signals(void)
@@ -285,7 +290,7 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
         }
         if (rc != MQ_OK) {
             cli_error("%s", err.msg);
-            st = err.code == MQ_EINTERRUPTED ? 130 : CLI_FAIL;
+            st = err.code == MQ_EINTERRUPTED ? cli_stopped_status() : CLI_FAIL;
         }
     } else if (st == CLI_OK && !e->cache) {
         /* No cache at all: speak in this process. (With a cache, items the

@@ -222,7 +222,7 @@ static int render_item(cli_env *e, mq_render *r, size_t i, const char *dir, bite
     mq_mix_free(mix);
     if (rc != MQ_OK) {
         cli_error("item %zu: %s", i + 1, err.msg);
-        return rc == MQ_EINTERRUPTED ? 130 : cli_status(rc);
+        return rc == MQ_EINTERRUPTED ? cli_stopped_status() : cli_status(rc);
     }
     if (!quiet)
         fprintf(stderr, "%s: %s (%.1f s)\n", cli_prog, path, b->seconds);

@@ -74,7 +74,7 @@ int cmd_check(int argc, char **argv)
         total += (size_t)got;
     if (st == CLI_OK && got < 0) {
         cli_error("%s", err.msg);
-        st = err.code == MQ_EINTERRUPTED ? 130 : cli_status(err.code);
+        st = err.code == MQ_EINTERRUPTED ? cli_stopped_status() : cli_status(err.code);
     }
     if (st == CLI_OK) {
         printf("%s\n", mq_program_title(e.program));

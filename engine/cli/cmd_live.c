@@ -248,7 +248,7 @@ static int live_lines(live_session *s)
     for (;;) {
         drain(s);
         if (cli_stop)
-            return 130;
+            return cli_stopped_status();
         if (eof) {
             /* Input ended without quit: let what plays finish. */
             mq_live_status st;
@@ -369,7 +369,7 @@ int cmd_live(int argc, char **argv)
         cli_progress_end(&pp.pr);
         if (rc != MQ_OK) {
             cli_error("%s", err.msg);
-            st = rc == MQ_EINTERRUPTED ? 130 : cli_status(rc);
+            st = rc == MQ_EINTERRUPTED ? cli_stopped_status() : cli_status(rc);
         }
     }
     if (st == CLI_OK) {

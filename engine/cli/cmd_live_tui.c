@@ -182,7 +182,7 @@ int live_tui(live_session *s)
         mq_live_status_get(s->live, &st);
         draw(&t);
         if (cli_stop) {
-            status = 130;
+            status = cli_stopped_status();
             break;
         }
         int c = getch();

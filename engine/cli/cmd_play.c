@@ -173,7 +173,7 @@ static int play_program(cli_env *e, mq_mix *mix, const char *device, int quiet, 
     snprintf(dev_name, sizeof dev_name, "%s", *name ? name : "no device");
     mq_player_free(p);   /* plays out what the device holds */
     if (cli_stop)
-        st = 130;
+        st = cli_stopped_status();
     if (!quiet) {
         fprintf(stderr, "%s: played %.1f s on %s, %lu underrun%s", cli_prog, secs, dev_name,
                 under, under == 1 ? "" : "s");

@@ -253,7 +253,7 @@ static int run(session *s, keys *k, int quiet, double t0)
             fprintf(stderr, ", first sample %.0f ms after the command", (first / 1e9 - t0) * 1000);
         fprintf(stderr, "\n");
     }
-    return cli_stop ? 130 : s->status;
+    return cli_stop ? cli_stopped_status() : s->status;
 }
 
 int cli_play_bundle(const char *path, const char *device, int quiet)

@@ -228,7 +228,7 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o,
     mq_mix_free(mix);
     if (rc == MQ_EINTERRUPTED) {
         cli_error("interrupted; %s was not written", o->out);
-        return 130;
+        return cli_stopped_status();
     }
     if (rc != MQ_OK) {
         cli_error("%s", err.msg);

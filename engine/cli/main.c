@@ -24,7 +24,8 @@ static void usage(FILE *f)
             "  muqir live   PROGRAM            cue-by-cue live console (commands on stdin when not a tty)\n"
             "  muqir devices                   list sound outputs\n"
             "  muqir bundle PROGRAM -o DIR     every item as its own file + playlist + manifest\n\n"
-            "exit status: 0 success, 1 failure while working, 2 bad usage or bad input\n",
+            "exit status: 0 success, 1 failure while working, 2 bad usage or bad input,\n"
+            "             130 stopped by Ctrl-C, 143 stopped by SIGTERM\n",
             MQ_VERSION);
 }
 

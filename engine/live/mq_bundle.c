@@ -353,7 +353,7 @@ int mq_bundle_open(const char *path, mq_bundle **out, mq_error *err)
     int rc = MQ_OK, folder = 0;
     size_t plen = strlen(path);
     if (stat(path, &st)) {
-        rc = errno == ENOENT ? mq_error_set(err, MQ_EIO, "%s: no such folder or file", path)
+        rc = errno == ENOENT ? mq_error_set(err, MQ_EINPUT, "%s: no such folder or file", path)
                              : mq_error_set(err, MQ_EIO, "%s: %s", path, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
         folder = 1;

@@ -355,8 +355,12 @@ int mq_program_load(const char *path, const mq_program_opts *opts, mq_program **
         return mq_error_set(err, MQ_EINVAL, "mq_program_load: NULL argument");
     FILE *f = fopen(path, "rb");
     struct stat st;
+    /* A program that is not there (or a folder named instead) is bad input,
+     * like a mistyped option: exit status 2. A file that is there but
+     * cannot be read is a failure (MQ_EIO). */
     if (!f)
-        return mq_error_set(err, MQ_EIO, "%s: %s", path,
+        return mq_error_set(err, errno == ENOENT || errno == ENOTDIR ? MQ_EINPUT : MQ_EIO,
+                            "%s: %s", path,
                             errno == ENOENT ? "no such file" : strerror(errno));
     if (fstat(fileno(f), &st) != 0) {
         int e = errno;
@@ -365,7 +369,7 @@ int mq_program_load(const char *path, const mq_program_opts *opts, mq_program **
     }
     if (S_ISDIR(st.st_mode)) {
         fclose(f);
-        return mq_error_set(err, MQ_EIO, "%s: is a directory, not a file", path);
+        return mq_error_set(err, MQ_EINPUT, "%s: is a directory, not a file", path);
     }
     /* Read one byte past the limit so an oversized file is seen as such even
      * when its size is not known in advance (a pipe). */

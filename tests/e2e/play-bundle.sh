@@ -239,7 +239,7 @@ run_muqir play "$T/other/"
 expect_rc "a folder without a manifest or playlist is bad input" 2
 expect_in "and said so" "$T/err" "not a muqir bundle: it has no manifest.json or playlist.m3u"
 run_muqir play "$T/no-such-pack/"
-expect_rc "a folder that is not there fails" 1
+expect_rc "a folder that is not there is bad input" 2
 expect_in "and is named" "$T/err" "$T/no-such-pack/: no such folder or file"
 echo '{"items": []}' > "$T/other/manifest.json"
 run_muqir play "$T/other"

@@ -184,7 +184,7 @@ static void test_bad(void)
     refused(empty, MQ_EINPUT, "not a muqir bundle: it has no manifest.json or playlist.m3u",
             "a folder of other files");
     remove(at("empty/notes.txt"));
-    refused(at("nothing-here"), MQ_EIO, "no such folder or file", "a path that does not exist");
+    refused(at("nothing-here"), MQ_EINPUT, "no such folder or file", "a path that does not exist");
 }
 
 static void test_playlist(void)

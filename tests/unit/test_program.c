@@ -543,10 +543,10 @@ static void test_load_file(void)
     mq_error err;
     char path[512];
     snprintf(path, sizeof path, "%s/nope.yaml", tmp);
-    CHECK_INT(mq_program_load(path, &opts, &p, d, &err), MQ_EIO, "missing program: MQ_EIO");
+    CHECK_INT(mq_program_load(path, &opts, &p, d, &err), MQ_EINPUT, "missing program: MQ_EINPUT");
     CHECK(p == NULL, "missing program: *out NULL");
     CHECK_HAS(err.msg, "nope.yaml: no such file", "missing program message");
-    CHECK_INT(mq_program_load(tmp, &opts, &p, d, &err), MQ_EIO, "directory: MQ_EIO");
+    CHECK_INT(mq_program_load(tmp, &opts, &p, d, &err), MQ_EINPUT, "directory: MQ_EINPUT");
     CHECK_HAS(err.msg, "is a directory, not a file", "directory message");
     mq_diags_free(d);
 }
