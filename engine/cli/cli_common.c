@@ -118,7 +118,11 @@ int cli_open_reader(cli_env *e)
     char dir[PATH_MAX];
     mq_error err = { 0 };
     snprintf(dir, sizeof dir, "%s/lexicon", cli_voices_dir());
-    if (mq_reader_create(dir, &e->reader, &err) != MQ_OK) {
+    /* The lexicon's index is kept in the user's cache, except with
+     * --no-cache, which leaves nothing behind. */
+    char cache[4096];
+    const char *index_dir = e->no_cache ? NULL : mq_cache_default_dir(cache, sizeof cache);
+    if (mq_reader_create_indexed(dir, index_dir, &e->reader, &err) != MQ_OK) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }

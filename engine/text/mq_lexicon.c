@@ -1,5 +1,6 @@
 /* mq_lexicon.c — see mq_lexicon.h. */
 #include "mq_lexicon.h"
+#include "mq_lexicon_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,14 +13,6 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
-/* One mapped, validated TSV file. Entry I starts at data + off[i]; its key runs
- * to the first TAB, its pinyin to the next TAB or LF. */
-typedef struct lx_file {
-    const char *data; /* mapped bytes (NULL for an empty file) */
-    size_t size;
-    uint32_t *off;    /* line start of each entry, in byte order of the keys */
-    size_t n;
-} lx_file;
 
 typedef struct lx_user {
     char *key;
@@ -253,8 +246,8 @@ static void *part_thread(void *arg)
     return NULL;
 }
 
-static int file_open(mq_lexicon *lx, const char *dir, const char *name, int kind, int counts,
-                     lx_file *f, mq_error *err)
+/* Maps DIR/NAME into F and notes which file it is (F->id). MQ_OK or MQ_EIO. */
+static int file_map(const char *dir, const char *name, lx_file *f, mq_error *err)
 {
     char path[4096];
     int rc;
@@ -274,6 +267,10 @@ static int file_open(mq_lexicon *lx, const char *dir, const char *name, int kind
         return mq_error_set(err, MQ_EIO, "%s: not a regular file under 4 GiB", path);
     }
     f->size = (size_t)st.st_size;
+    f->id[0] = (uint64_t)st.st_dev;
+    f->id[1] = (uint64_t)st.st_ino;
+    f->id[2] = (uint64_t)st.st_size;
+    f->id[3] = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
     if (f->size > 0) {
         void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (m == MAP_FAILED) {
@@ -285,7 +282,17 @@ static int file_open(mq_lexicon *lx, const char *dir, const char *name, int kind
         f->data = m;
     }
     close(fd);
+    return MQ_OK;
+}
 
+/* Checks and indexes the mapped file F (DIR/NAME) as KIND, adding to the
+ * lexicon's total when COUNTS. */
+static int file_check(mq_lexicon *lx, const char *dir, const char *name, int kind, int counts,
+                      lx_file *f, mq_error *err)
+{
+    char path[4096];
+    int rc;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     const char *d = f->data, *end = d + f->size;
     /* An entry line has at least 5 bytes ("X\ta1\n"): size the index from that,
      * then give back what was not used. One allocation per file. */
@@ -356,7 +363,8 @@ static int file_open(mq_lexicon *lx, const char *dir, const char *name, int kind
     return MQ_OK;
 }
 
-int mq_lexicon_open(const char *dir, mq_lexicon **out, mq_error *err)
+int mq_lexicon_open_indexed(const char *dir, const char *index_dir, mq_lexicon **out,
+                            mq_error *err)
 {
     if (!dir || !out)
         return mq_error_set(err, MQ_EINVAL, "mq_lexicon_open: NULL argument");
@@ -364,17 +372,37 @@ int mq_lexicon_open(const char *dir, mq_lexicon **out, mq_error *err)
     mq_lexicon *lx = calloc(1, sizeof *lx);
     if (!lx)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
-    int rc = file_open(lx, dir, "words.tsv", LX_WORDS, 1, &lx->words, err);
+    int rc = file_map(dir, "words.tsv", &lx->words, err);
     if (!rc)
-        rc = file_open(lx, dir, "places.tsv", LX_WORDS, 0, &lx->places, err);
+        rc = file_map(dir, "places.tsv", &lx->places, err);
     if (!rc)
-        rc = file_open(lx, dir, "chars.tsv", LX_CHARS, 1, &lx->chars, err);
+        rc = file_map(dir, "chars.tsv", &lx->chars, err);
+    lx_file *const files[LX_NFILES] = { &lx->words, &lx->places, &lx->chars };
+    if (!rc && index_dir &&
+        mq_lexicon_index_load(index_dir, dir, files, &lx->total, &lx->max_key)) {
+        *out = lx;
+        return MQ_OK;
+    }
+    if (!rc)
+        rc = file_check(lx, dir, "words.tsv", LX_WORDS, 1, &lx->words, err);
+    if (!rc)
+        rc = file_check(lx, dir, "places.tsv", LX_WORDS, 0, &lx->places, err);
+    if (!rc)
+        rc = file_check(lx, dir, "chars.tsv", LX_CHARS, 1, &lx->chars, err);
     if (rc) {
         mq_lexicon_free(lx);
         return rc;
     }
+    if (index_dir)
+        mq_lexicon_index_save(index_dir, dir, (const lx_file *const *)files, lx->total,
+                              lx->max_key);
     *out = lx;
     return MQ_OK;
+}
+
+int mq_lexicon_open(const char *dir, mq_lexicon **out, mq_error *err)
+{
+    return mq_lexicon_open_indexed(dir, NULL, out, err);
 }
 
 void mq_lexicon_free(mq_lexicon *lx)

@@ -43,6 +43,18 @@ typedef struct mq_lexicon mq_lexicon;
  * MQ_EINVAL (NULL argument). */
 int mq_lexicon_open(const char *dir, mq_lexicon **out, mq_error *err);
 
+/*
+ * As mq_lexicon_open, keeping the index of the checked files in INDEX_DIR
+ * (the user's cache folder; NULL: none). Opening the same unchanged files
+ * again (same device, inode, size and modification time) reads that index
+ * instead of checking every line: words.tsv's 460 000 lines took 25 ms of
+ * every command's start on two threads, the index about 2 ms. An index that
+ * is missing, stale or damaged is rebuilt; one that cannot be written only
+ * costs the check next time.
+ */
+int mq_lexicon_open_indexed(const char *dir, const char *index_dir, mq_lexicon **out,
+                            mq_error *err);
+
 /* Frees LX (NULL is fine) and unmaps its files. */
 void mq_lexicon_free(mq_lexicon *lx);
 

@@ -73,11 +73,17 @@ int mq_units_break(mq_units *us, mq_break brk, char end, size_t src)
 
 int mq_reader_create(const char *lexicon_dir, mq_reader **out, mq_error *err)
 {
+    return mq_reader_create_indexed(lexicon_dir, NULL, out, err);
+}
+
+int mq_reader_create_indexed(const char *lexicon_dir, const char *index_dir, mq_reader **out,
+                             mq_error *err)
+{
     *out = NULL;
     mq_reader *rd = calloc(1, sizeof *rd);
     if (!rd)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
-    int rc = mq_lexicon_open(lexicon_dir, &rd->lx, err);
+    int rc = mq_lexicon_open_indexed(lexicon_dir, index_dir, &rd->lx, err);
     if (rc != MQ_OK) {
         free(rd);
         return rc;

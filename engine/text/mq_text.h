@@ -38,6 +38,10 @@ typedef struct mq_reader mq_reader;
 /* Opens the lexicon in LEXICON_DIR (voices/lexicon). MQ_OK, MQ_EIO, MQ_EINPUT
  * (a malformed lexicon line, named), MQ_ENOMEM. */
 int mq_reader_create(const char *lexicon_dir, mq_reader **out, mq_error *err);
+/* As mq_reader_create, keeping the lexicon's checked index in INDEX_DIR
+ * (see mq_lexicon_open_indexed; NULL: none). */
+int mq_reader_create_indexed(const char *lexicon_dir, const char *index_dir, mq_reader **out,
+                             mq_error *err);
 void mq_reader_free(mq_reader *rd);
 
 /* Adds a user reading (TEXT read as PINYIN); user entries win over the

@@ -297,10 +297,90 @@ static void test_big(void)
     remove_dir(dir);
 }
 
+/* The inode of the only lexicon index in DIR, or 0. */
+static unsigned long index_inode(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "stat -c %%i %s/lexicon-*.mqx 2>/dev/null", dir);
+    FILE *p = popen(cmd, "r");
+    unsigned long ino = 0;
+    if (p) {
+        if (fscanf(p, "%lu", &ino) != 1)
+            ino = 0;
+        pclose(p);
+    }
+    return ino;
+}
+
+/* mq_lexicon_open_indexed: the index made by a first open serves the next
+ * ones while the files stay as they were; a changed file or a damaged index
+ * is checked again. The readings are the same either way. */
+static void test_index(void)
+{
+    char dir[] = "/tmp/mq_test_lexicon_idx_XXXXXX";
+    if (!mkdtemp(dir))
+        exit(2);
+    char lex[600], idx[600];
+    snprintf(lex, sizeof lex, "%s/lexicon", dir);
+    snprintf(idx, sizeof idx, "%s/cache/muqir", dir);
+    mkdir(lex, 0755);
+    write_file(lex, "chars.tsv", "中\tzhong1,zhong4\t100\n国\tguo2\n");
+    write_file(lex, "places.tsv", "呼和浩特\thu1 he2 hao4 te4\t1000000\n");
+    write_file(lex, "words.tsv", "中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n");
+    mq_lexicon *lx = NULL;
+    mq_error err = { 0 };
+    CHECK_INT(mq_lexicon_open_indexed(lex, idx, &lx, &err), MQ_OK, "index: first open");
+    unsigned long ino = index_inode(idx);
+    CHECK(ino != 0, "index: written by the first open (folders made)");
+    mq_lexicon_free(lx);
+    lx = NULL;
+    CHECK_INT(mq_lexicon_open_indexed(lex, idx, &lx, &err), MQ_OK, "index: second open");
+    CHECK(index_inode(idx) == ino, "index: read, not written again");
+    if (lx) {
+        CHECK_STR(look(lx, "国家"), "guo2 jia1", "index: a word");
+        CHECK_STR(look(lx, "中"), "zhong1", "index: a character");
+        CHECK_STR(look(lx, "呼和浩特"), "hu1 he2 hao4 te4", "index: a place");
+        CHECK_NEAR(mq_lexicon_total_freq(lx), 50 + 40 + 100, 0.5, "index: total kept");
+        CHECK_INT(mq_lexicon_max_word_bytes(lx), strlen("呼和浩特"), "index: max key kept");
+        mq_lexicon_free(lx);
+        lx = NULL;
+    }
+    /* A changed file: its index is stale (another size and time). */
+    write_file(lex, "words.tsv", "中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n家\tjia1\t3\n");
+    CHECK_INT(mq_lexicon_open_indexed(lex, idx, &lx, &err), MQ_OK, "index: after an edit");
+    if (lx) {
+        CHECK_STR(look(lx, "家"), "jia1", "index: the edit is read");
+        mq_lexicon_free(lx);
+        lx = NULL;
+    }
+    CHECK(index_inode(idx) != ino, "index: rebuilt after the edit");
+    /* A damaged index: found by its checksum, rebuilt, never used. */
+    char cmd[700];
+    /* (The head is 152 bytes; the offsets follow it.) */
+    snprintf(cmd, sizeof cmd, "printf 'XX' | dd of=$(ls %s/lexicon-*.mqx) bs=1 seek=156 "
+             "conv=notrunc status=none", idx);
+    CHECK(system(cmd) == 0, "index: damaged on purpose");
+    ino = index_inode(idx);
+    CHECK_INT(mq_lexicon_open_indexed(lex, idx, &lx, &err), MQ_OK, "index: damaged one");
+    if (lx) {
+        CHECK_STR(look(lx, "国家"), "guo2 jia1", "index: damaged, readings right");
+        mq_lexicon_free(lx);
+        lx = NULL;
+    }
+    CHECK(index_inode(idx) != ino, "index: a damaged one is rebuilt");
+    /* A bad line is still refused, and no index is written for it. */
+    write_file(lex, "words.tsv", "国家\tguo2 jia1\t40\n中国\tzhong1 guo2\t50\n");
+    CHECK_INT(mq_lexicon_open_indexed(lex, idx, &lx, &err), MQ_EINPUT, "index: bad file refused");
+    CHECK_HAS(err.msg, "words.tsv:2:", "index: the bad line named");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0, "index: cleaned up");
+}
+
 int main(void)
 {
     test_real_data();
     test_errors();
     test_big();
+    test_index();
     MQ_TEST_END();
 }

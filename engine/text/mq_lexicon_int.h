@@ -1,0 +1,39 @@
+/*
+ * mq_lexicon_int.h — internals of the lexicon shared by its files
+ * (mq_lexicon.c, mq_lexicon_index.c). Not part of the public interface.
+ */
+#ifndef MQ_LEXICON_INT_H
+#define MQ_LEXICON_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One mapped, validated TSV file. Entry I starts at data + off[i]; its key runs
+ * to the first TAB, its pinyin to the next TAB or LF. */
+typedef struct lx_file {
+    const char *data; /* mapped bytes (NULL for an empty file) */
+    size_t size;
+    uint32_t *off;    /* line start of each entry, in byte order of the keys */
+    size_t n;
+    uint64_t id[4];   /* the file mapped: device, inode, size, modification time (ns) */
+} lx_file;
+
+/* The three built-in files, in the order the index keeps them. */
+enum { LX_NFILES = 3 };
+
+/*
+ * Reads the index of the files F (mapped, their id set) kept in INDEX_DIR for
+ * the lexicon folder DIR: fills each F's off and n, *TOTAL and *MAX_KEY, and
+ * returns 1. Returns 0 and changes nothing when there is none, when it was
+ * made for other files (another id), or when it is damaged.
+ */
+int mq_lexicon_index_load(const char *index_dir, const char *dir, lx_file *const f[LX_NFILES],
+                          double *total, size_t *max_key);
+
+/* Keeps the index of the checked files F in INDEX_DIR for the next
+ * mq_lexicon_index_load (written whole or not at all; a failure is silent:
+ * the next open checks the files again). */
+void mq_lexicon_index_save(const char *index_dir, const char *dir,
+                           const lx_file *const f[LX_NFILES], double total, size_t max_key);
+
+#endif
