@@ -59,13 +59,19 @@ int mq_buf_reserve(mq_buf *b, size_t frames)
 {
     if (b->channels < 1)
         b->channels = 1;
+    /* A mapped buffer is read-only: whatever follows writes, so it moves to
+     * the heap first, even when its FRAMES were reset below its size (a
+     * synthesis process reusing a buffer a cache hit had mapped wrote into
+     * the mapping and died: the benchmark's one-hour program). */
+    if (b->map) {
+        size_t cap = b->frames + frames > 4096 ? b->frames + frames : 4096;
+        return unmap(b, cap);
+    }
     if (b->frames + frames <= b->cap)
         return MQ_OK;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->frames + frames)
         cap *= 2;
-    if (b->map)
-        return unmap(b, cap);
     float *d = realloc(b->data, cap * (size_t)b->channels * sizeof *d);
     if (!d)
         return MQ_ENOMEM;

@@ -60,3 +60,25 @@ RC=$?
 expect_rc "render with an unusable cache folder" 0
 expect_in "it says it goes on without a cache" "$T/err" "without a cache"
 check "and writes the same file" cmp -s "$T/d.wav" "$T/f.wav"
+
+# The same text several times: a synthesis process may find its item's entry
+# already made by another one. It used to reuse that entry's buffer, which the
+# cache had mapped read-only, and die writing into it (the benchmark's
+# one-hour program, found with make bench).
+{
+    printf 'title: 重复\nitems:\n'
+    for _ in 1 2 3 4 5 6; do
+        printf '  - read: %s\n' "$PWD/content/texts/01-intro.txt"
+        printf '  - read: %s\n' "$PWD/content/texts/00-title.txt"
+    done
+} > "$T/repeat.yaml"
+XDG_CACHE_HOME="$T/repeat-cache" "$MUQIR" check "$T/repeat.yaml" --jobs 2 >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc "the same item many times, 2 processes, cold cache" 0
+XDG_CACHE_HOME="$T/repeat-cache" "$MUQIR" render "$T/repeat.yaml" -o "$T/r1.wav" >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc "and its render from that cache" 0
+"$MUQIR" render "$T/repeat.yaml" -o "$T/r2.wav" --no-cache --jobs 1 >"$T/out" 2>"$T/err"
+RC=$?
+expect_rc "and a serial render without a cache" 0
+check "the same bytes either way" cmp -s "$T/r1.wav" "$T/r2.wav"

@@ -4,6 +4,7 @@
 #include "audio/mq_audio.h"
 
 #include <stdlib.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 /* Frequency of a sine estimated from its zero crossings. */
@@ -51,6 +52,20 @@ static void test_map(void)
     CHECK(c.data[99] == x[99], "a mapping outlives its descriptor");
     mq_buf_free(&c);
     CHECK(c.data == NULL && c.map == NULL && c.frames == 0, "freed");
+    /* A mapped buffer emptied for reuse (frames = 0, as a synthesis process
+     * does after a cache hit) is still read-only: growing it within its old
+     * size must move it too, or the writes that follow fault. */
+    mq_buf d = { .channels = 1 };
+    char p2[] = "/tmp/mq_test_map2_XXXXXX";
+    int fd2 = mkstemp(p2);
+    CHECK(fd2 >= 0 && write(fd2, x, sizeof x) == (ssize_t)sizeof x, "second file");
+    unlink(p2);
+    CHECK_INT(mq_buf_map(&d, fd2, 0, 3000, &err), MQ_OK, "mapped for reuse");
+    close(fd2);
+    d.frames = 0;
+    CHECK_INT(mq_buf_silence(&d, 100), MQ_OK, "grown within its old size");
+    CHECK(d.map == NULL && d.frames == 100 && d.data[99] == 0.0f, "moved to the heap, written");
+    mq_buf_free(&d);
 }
 
 int main(void)
