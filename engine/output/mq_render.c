@@ -146,13 +146,14 @@ int mq_render_speech(void *ctx, size_t i, mq_buf *out, mq_sentence_cb on_sentenc
     if (!it || !is_speech(it) || !r->readings[i])
         return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
     const mq_voice *v = mq_voiceset_find(r->env.voices, it->voice);
-    int rc = mq_render_cached_speech(r, i, out, on_sentence, user, err);
-    if (rc != MQ_OK)
-        return rc;
     /* A speech item is followed by its voice's paragraph pause, unless the
      * program says what comes next with a pause item, or it is the last. */
     const mq_item *next = mq_program_item(r->env.program, i + 1);
-    if (next && next->kind != MQ_ITEM_PAUSE && !it->bed) {
+    int gap_follows = next && next->kind != MQ_ITEM_PAUSE && !it->bed;
+    int rc = mq_render_cached_speech(r, i, gap_follows, out, on_sentence, user, err);
+    if (rc != MQ_OK)
+        return rc;
+    if (gap_follows) {
         size_t gap = (size_t)llround(v->pause_paragraph * r->env.rate);
         if (mq_buf_silence(out, gap))
             return mq_error_set(err, MQ_ENOMEM, "out of memory");

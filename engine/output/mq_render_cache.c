@@ -134,13 +134,16 @@ static int relay_sentence(void *user, const char *text, size_t start, size_t end
 
 static void await_background(mq_render *r, const char *key);
 
-int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb on_sentence,
-                            void *user, mq_error *err)
+int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
+                            mq_sentence_cb on_sentence, void *user, mq_error *err)
 {
     char key[MQ_HASH_HEX];
     if (mq_render_key(r, i, key))
         return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
     mq_buf mono = { .channels = 1 };
+    /* A buffer that already holds memory is read into, not mapped (mq_cache_get). */
+    if (grows && mq_buf_reserve(&mono, 1))
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
     relay rl = { on_sentence, user };
     double lufs = NAN;
     if (r->cache) {
@@ -295,7 +298,7 @@ static pid_t spawn(mq_render *r, size_t i)
     r->env.speech = sp;
     r->in_child = 1;
     mq_buf mono = { .channels = 1 };
-    int rc = mq_render_cached_speech(r, i, &mono, NULL, NULL, NULL);
+    int rc = mq_render_cached_speech(r, i, 0, &mono, NULL, NULL, NULL);
     _exit(rc == MQ_OK ? 0 : 1);
 }
 

@@ -24,10 +24,13 @@ struct mq_render {
 };
 
 /* Speaks item I into OUT (no trailing gap): from the cache when it holds the
- * item, else synthesized (and stored in the cache). Same returns as
- * mq_render_speech. */
-int mq_render_cached_speech(mq_render *r, size_t i, mq_buf *out, mq_sentence_cb on_sentence,
-                            void *user, mq_error *err);
+ * item, else synthesized (and stored in the cache). GROWS: the caller will
+ * append to OUT, so a cached item is read into the heap rather than mapped
+ * (growing a mapping copies it whole, and for that moment it is in memory
+ * twice: 157 MB instead of 98 for the benchmark's one-hour program, whose
+ * items are followed by their pauses). Same returns as mq_render_speech. */
+int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
+                            mq_sentence_cb on_sentence, void *user, mq_error *err);
 
 /* Synthesizes item I in a fresh process into the cache. MQ_OK or an error. */
 int mq_render_synthesize_one(mq_render *r, size_t i, mq_error *err);
