@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <soxr.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -118,73 +117,66 @@ size_t mq_resampled_frames(size_t n, int in_rate, int out_rate)
                     (unsigned)in_rate);
 }
 
-/* One resampler per thread, kept from call to call: a reading is resampled
- * phrase by phrase, and soxr_oneshot designed the same filter again for each
- * one (0.14 ms a phrase, 8 % of the resampling; measured with a 400-phrase
- * loop). soxr_clear makes it new again: the same output, bit for bit, as a
- * fresh one (the same loop compared every sample). */
-typedef struct resampler {
+/* soxr_clear makes a resampler new again: the same output, bit for bit, as
+ * a fresh one (a 400-phrase loop compared every sample), without designing
+ * its filter again (0.14 ms each time, 8 % of the resampling). */
+struct mq_resampler {
     soxr_t r;
     int in_rate, out_rate;
-} resampler;
+};
 
-static pthread_key_t rs_key;
-static pthread_once_t rs_once = PTHREAD_ONCE_INIT;
-static int rs_key_ok;
-
-static void rs_free(void *p)
-{
-    resampler *rs = p;
-    soxr_delete(rs->r);
-    free(rs);
-}
-
-static void rs_init(void) { rs_key_ok = pthread_key_create(&rs_key, rs_free) == 0; }
-
-/* This thread's resampler from IN_RATE to OUT_RATE, cleared; NULL with *E set. */
-static soxr_t rs_get(int in_rate, int out_rate, soxr_error_t *e)
-{
-    pthread_once(&rs_once, rs_init);
-    resampler *rs = rs_key_ok ? pthread_getspecific(rs_key) : NULL;
-    if (rs_key_ok && !rs && (rs = calloc(1, sizeof *rs)) && pthread_setspecific(rs_key, rs)) {
-        free(rs);
-        rs = NULL;
-    }
-    if (!rs) {
-        *e = "out of memory";
-        return NULL;
-    }
-    if (rs->r && rs->in_rate == in_rate && rs->out_rate == out_rate) {
-        *e = soxr_clear(rs->r);
-        return *e ? NULL : rs->r;
-    }
-    soxr_delete(rs->r);
-    soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-    /* High quality (20 bits, passband to 91 % of Nyquist): the input is
-     * eSpeak NG's 16-bit voice, so very high quality (28 bits) bought
-     * nothing audible and took twice as long (0.85 ms a second of speech
-     * against 0.42 here; half a second of a 17-minute bulletin). */
-    soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-    /* Single-threaded: soxr's OpenMP path would make output timing-dependent. */
-    soxr_runtime_spec_t rt = soxr_runtime_spec(1);
-    *e = NULL;
-    rs->r = soxr_create(in_rate, out_rate, 1, e, &io, &q, &rt);
-    rs->in_rate = in_rate;
-    rs->out_rate = out_rate;
-    if (*e) {
-        soxr_delete(rs->r);
-        rs->r = NULL;
-    }
-    return rs->r;
-}
-
-int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
-                     mq_error *err)
+static int rates_ok(int in_rate, int out_rate, mq_error *err)
 {
     if (in_rate < 1000 || in_rate > 384000 || out_rate < 1000 || out_rate > 384000)
         return mq_error_set(err, MQ_EINVAL, "sample rate out of range (%d -> %d Hz)",
                             in_rate, out_rate);
-    size_t want = mq_resampled_frames(n, in_rate, out_rate);
+    return MQ_OK;
+}
+
+int mq_resampler_create(int in_rate, int out_rate, mq_resampler **out, mq_error *err)
+{
+    *out = NULL;
+    int rc = rates_ok(in_rate, out_rate, err);
+    if (rc != MQ_OK)
+        return rc;
+    mq_resampler *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    rs->in_rate = in_rate;
+    rs->out_rate = out_rate;
+    if (in_rate != out_rate) {
+        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+        /* High quality (20 bits, passband to 91 % of Nyquist): the input is
+         * eSpeak NG's 16-bit voice, so very high quality (28 bits) bought
+         * nothing audible and took twice as long (0.85 ms a second of speech
+         * against 0.42 here; half a second of a 17-minute bulletin). */
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+        /* Single-threaded: soxr's OpenMP path would make output timing-dependent. */
+        soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+        soxr_error_t e = NULL;
+        rs->r = soxr_create(in_rate, out_rate, 1, &e, &io, &q, &rt);
+        if (e) {
+            soxr_delete(rs->r);
+            free(rs);
+            return mq_error_set(err, MQ_EINTERNAL, "resampling %d -> %d Hz: %s", in_rate,
+                                out_rate, e);
+        }
+    }
+    *out = rs;
+    return MQ_OK;
+}
+
+void mq_resampler_free(mq_resampler *rs)
+{
+    if (!rs)
+        return;
+    soxr_delete(rs->r);
+    free(rs);
+}
+
+int mq_resampler_mono(mq_resampler *rs, const float *in, size_t n, mq_buf *out, mq_error *err)
+{
+    size_t want = mq_resampled_frames(n, rs->in_rate, rs->out_rate);
     if (mq_buf_reserve(out, want) != MQ_OK)
         return mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
     int ch = out->channels;
@@ -192,23 +184,22 @@ int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_bu
     const float *mono = in;
     float *tmp = NULL;
     size_t done = n < want ? n : want;
-    if (in_rate != out_rate) {
+    if (rs->r) {
         /* A mono buffer takes soxr's output in place: a temporary buffer
          * for every phrase, then a copy out of it, were a tenth of a
          * synthesis process's time (its pages faulted in and zeroed). */
         float *o = dst;
         if (ch != 1 && !(o = tmp = malloc((want ? want : 1) * sizeof *tmp)))
             return mq_error_set(err, MQ_ENOMEM, "out of memory resampling %zu samples", n);
-        soxr_error_t e = NULL;
-        soxr_t r = rs_get(in_rate, out_rate, &e);
         /* ~N: all the input, and the end of it (what soxr_oneshot passes). */
         done = 0;
-        if (r)
-            e = soxr_process(r, in, ~n, NULL, o, want, &done);
+        soxr_error_t e = soxr_clear(rs->r);
+        if (!e)
+            e = soxr_process(rs->r, in, ~n, NULL, o, want, &done);
         if (e) {
             free(tmp);
             return mq_error_set(err, MQ_EINTERNAL, "resampling %d -> %d Hz failed: %s",
-                                in_rate, out_rate, e);
+                                rs->in_rate, rs->out_rate, e);
         }
         mono = o;
     }
@@ -224,6 +215,17 @@ int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_bu
     out->frames += want;
     free(tmp);
     return MQ_OK;
+}
+
+int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
+                     mq_error *err)
+{
+    mq_resampler *rs;
+    int rc = mq_resampler_create(in_rate, out_rate, &rs, err);
+    if (rc == MQ_OK)
+        rc = mq_resampler_mono(rs, in, n, out, err);
+    mq_resampler_free(rs);
+    return rc;
 }
 
 float mq_abs_max(const float *x, size_t n)

@@ -49,6 +49,17 @@ void mq_buf_free(mq_buf *b);
 int mq_resample_mono(const float *in, size_t n, int in_rate, int out_rate, mq_buf *out,
                      mq_error *err);
 
+/* A resampler kept for one signal after another at the same rates: the
+ * phrases of a reading. mq_resample_mono designs soxr's filter for every
+ * call; this designs it once and clears it between signals, with the same
+ * output bit for bit. Create: MQ_OK, MQ_EINVAL (rates as above), MQ_ENOMEM,
+ * MQ_EINTERNAL. */
+typedef struct mq_resampler mq_resampler;
+int mq_resampler_create(int in_rate, int out_rate, mq_resampler **out, mq_error *err);
+/* mq_resample_mono of N samples at IN through RS, appended to OUT. */
+int mq_resampler_mono(mq_resampler *rs, const float *in, size_t n, mq_buf *out, mq_error *err);
+void mq_resampler_free(mq_resampler *rs);
+
 /* The largest |sample| of the N samples at X (0 for none); NaN when any of
  * them is NaN or infinite, so that a test "peak below a bound" fails on them.
  * Vectorizes (it compares the samples' bits), unlike a loop over fabs(). */

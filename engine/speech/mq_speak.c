@@ -45,6 +45,10 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
     size_t nsent = mq_reading_sentence_count(reading);
     size_t nphr = mq_reading_phrase_count(reading);
     mq_speech_reset(sp);
+    /* One resampler for the whole reading, cleared between phrases. */
+    mq_resampler *rs = NULL;
+    if (nsent)
+        rc = mq_resampler_create(in_rate, opts->rate, &rs, err);
     for (size_t si = 0; si < nsent && rc == MQ_OK; si++) {
         const mq_sentence *s = mq_reading_sentence(reading, si);
         if (!s->count)
@@ -64,7 +68,7 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             if (rc == MQ_OK && opts->source_meter)
                 rc = mq_meter_add(opts->source_meter, pcm, n, err);
             if (rc == MQ_OK)
-                rc = mq_resample_mono(pcm, n, in_rate, opts->rate, out, err);
+                rc = mq_resampler_mono(rs, pcm, n, out, err);
         }
         if (rc == MQ_OK && opts->on_sentence &&
             opts->on_sentence(opts->user, s->text, start, out->frames))
@@ -73,6 +77,7 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
         if (rc == MQ_OK && s->first + s->count < nphr)
             rc = pause_after(v, ph, opts, in_rate, out, err);
     }
+    mq_resampler_free(rs);
     free(pcm);
     return rc;
 }
