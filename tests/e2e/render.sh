@@ -79,3 +79,15 @@ RC=$?
 expect_rc "Ctrl-C during render exits 130" 130
 check "Ctrl-C leaves no output" test ! -e "$T/long.wav"
 check "Ctrl-C leaves no temporary file" test -z "$(find "$T" -name '.long.wav.*')"
+
+# Over an earlier take of 21 MB the old file is freed by a holder process
+# after muqir exits (mq_release): that process must keep none of muqir's
+# descriptors, or `$(muqir ...)` would wait for it. Timed out at 120 s.
+cp "$T/demo.wav" "$T/take.wav" 2>/dev/null
+before=$(stat -c %i "$T/take.wav" 2>/dev/null)
+msg=$(timeout 120 "$MUQIR" render scripts/demo.yaml -o "$T/take.wav" --no-cache 2>&1)
+RC=$?
+expect_rc "a render over an earlier take, inside \$(...), returns" 0
+check "it says it wrote the take" grep -q "wrote $T/take.wav" <<< "$msg"
+check "the take is a new file" test "$(stat -c %i "$T/take.wav")" != "$before"
+check "the new take equals the first render" cmp -s -i 736 "$T/take.wav" "$T/demo.wav"
