@@ -404,9 +404,11 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     if (p.map)
         munmap(p.map, p.map_len);
     /* Freeing the mix's pages (23 ms for the benchmark bulletin's 384 MB)
-     * is left to mq_release's holder, after this process. */
-    if (p.tmp >= 0 && (long long)(total * sizeof(float) * (size_t)p.channels) >=
-                          MQ_RELEASE_MIN_BYTES)
+     * is left to mq_release's holder, after this process; not after a
+     * failure or an interruption, where a process left behind for a moment
+     * would only confuse whoever looks for what the stop left running. */
+    if (p.tmp >= 0 && rc == MQ_OK &&
+        (long long)(total * sizeof(float) * (size_t)p.channels) >= MQ_RELEASE_MIN_BYTES)
         mq_release_fd(p.tmp);
     else if (p.tmp >= 0)
         close(p.tmp);
