@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,15 @@ typedef struct idx_head {
     uint64_t sum;
 } idx_head;
 
+/* One index per lexicon folder, named after its real path: build/muqir
+ * reaches voices/lexicon as build/../voices/lexicon, build/asan/muqir as
+ * build/asan/../../voices/lexicon, and both should share it. */
 static void idx_path(const char *index_dir, const char *dir, char *buf, size_t size)
 {
+    char real[PATH_MAX];
+    const char *d = realpath(dir, real) ? real : dir;
     snprintf(buf, size, "%s/lexicon-%016llx.mqx", index_dir,
-             (unsigned long long)XXH3_64bits(dir, strlen(dir)));
+             (unsigned long long)XXH3_64bits(d, strlen(d)));
 }
 
 /* The checksum of H (up to its sum) and the offsets OFF[0..LX_NFILES). */
