@@ -43,21 +43,6 @@ char *mq_cache_default_dir(char *buf, size_t size)
     return buf;
 }
 
-static int mkdirs(const char *path)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 int mq_cache_open(const char *dir, size_t max_bytes, mq_cache **out, mq_error *err)
 {
     *out = NULL;
@@ -66,7 +51,7 @@ int mq_cache_open(const char *dir, size_t max_bytes, mq_cache **out, mq_error *e
     if (strlen(dir) >= sizeof ((mq_cache *)0)->dir)
         return mq_error_set(err, MQ_EIO, "cache folder name too long: %.80s...", dir);
     struct stat st;
-    if (mkdirs(dir) || stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK))
+    if (mq_mkdirs(dir) || stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK))
         return mq_error_set(err, MQ_EIO, "cache folder %s cannot be used: %s", dir,
                             strerror(errno ? errno : ENOTDIR));
     mq_cache *c = calloc(1, sizeof *c);

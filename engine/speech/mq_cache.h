@@ -48,7 +48,9 @@ const char *mq_cache_dir(const mq_cache *c);
  * mono, its stored loudness in *LUFS when LUFS is not NULL, each sentence
  * reported through FN), 0 on a miss, MQ_EINPUT when the entry was damaged (it
  * is removed; treat it as a miss), MQ_ENOMEM. RATE must match the entry's; a
- * different rate is a miss.
+ * different rate is a miss. An OUT that holds no memory yet is given the
+ * entry's samples mapped read-only (mq_buf_map) instead of a copy: a caller
+ * that will append to it reserves room first, and gets a copy.
  */
 int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs,
                  mq_cache_sentence_fn fn, void *user, mq_error *err);

@@ -422,8 +422,7 @@ void mq_lexicon_free(mq_lexicon *lx)
 
 /* ---- searching ---- */
 
-/* 1 when the entry at byte E of F (within F) is longer than KEY and starts
- * with it. */
+/* 1 when entry I of F (if there is one) is longer than KEY and starts with it. */
 static int extends(const lx_file *f, size_t i, const char *key, size_t klen)
 {
     if (i >= f->n)
@@ -501,17 +500,23 @@ static size_t user_find(const mq_lexicon *lx, const char *key, size_t klen, int 
 
 /* Built-in lookup: places, then words, then chars for one code point. */
 static int builtin_find(const mq_lexicon *lx, const char *word, size_t len, const char **py,
-                        size_t *pylen, double *freq, int *is_char)
+                        size_t *pylen, double *freq, int *is_char, int *more)
 {
     *is_char = 0;
-    if (file_find(&lx->places, word, len, py, pylen, freq, NULL) ||
-        file_find(&lx->words, word, len, py, pylen, freq, NULL))
-        return 1;
-    if (utf8_count(word, len) == 1 && file_find(&lx->chars, word, len, py, pylen, freq, NULL)) {
-        *is_char = 1;
-        return 1;
+    int hit = file_find(&lx->places, word, len, py, pylen, freq, more);
+    /* Words too when a place was found but *MORE is wanted: a word may
+     * continue it. */
+    const char *wpy;
+    size_t wpylen;
+    double wf;
+    if ((!hit || more) && file_find(&lx->words, word, len, &wpy, &wpylen, &wf, more) && !hit) {
+        *py = wpy, *pylen = wpylen, *freq = wf;
+        hit = 1;
     }
-    return 0;
+    if (!hit && utf8_count(word, len) == 1 &&
+        file_find(&lx->chars, word, len, py, pylen, freq, NULL))
+        hit = *is_char = 1;
+    return hit;
 }
 
 /* mq_lexicon_lookup, and with MORE (else NULL) mq_lexicon_lookup_more. */
@@ -535,21 +540,9 @@ static int lookup(const mq_lexicon *lx, const char *word, size_t len, char *buf,
     double f = 0;
     int is_char = 0, hit = 0;
     /* The built-in files: for a reading when no user entry has one, and for
-     * *MORE in any case (places before words, as builtin_find). */
-    if (more || !found) {
-        hit = file_find(&lx->places, word, len, &py, &pylen, &f, more);
-        const char *wpy;
-        size_t wpylen;
-        double wf;
-        if ((!hit || more) && file_find(&lx->words, word, len, &wpy, &wpylen, &wf, more) &&
-            !hit) {
-            py = wpy, pylen = wpylen, f = wf;
-            hit = 1;
-        }
-        if (!hit && utf8_count(word, len) == 1 &&
-            file_find(&lx->chars, word, len, &py, &pylen, &f, NULL))
-            hit = is_char = 1;
-    }
+     * *MORE in any case. */
+    if (more || !found)
+        hit = builtin_find(lx, word, len, &py, &pylen, &f, &is_char, more);
     if (found) {
         if (freq)
             *freq = lx->user[i].freq;
@@ -742,7 +735,7 @@ int mq_lexicon_add(mq_lexicon *lx, const char *text, const char *pinyin, mq_erro
     size_t bpylen;
     double freq = 0.0;
     int is_char;
-    if (!builtin_find(lx, text, klen, &bpy, &bpylen, &freq, &is_char))
+    if (!builtin_find(lx, text, klen, &bpy, &bpylen, &freq, &is_char, NULL))
         freq = 0.0;
     if (freq < MQ_LEXICON_USER_FREQ)
         freq = MQ_LEXICON_USER_FREQ;

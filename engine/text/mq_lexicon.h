@@ -79,8 +79,7 @@ int mq_lexicon_lookup(const mq_lexicon *lx, const char *word, size_t len, char *
 /* As mq_lexicon_lookup, and sets *MORE to 1 when some word or place (built-in
  * or a user entry) is longer than WORD and starts with it, else 0: a
  * segmenter that extends a run character by character stops when no word
- * can follow (the pinyin of the article went from 12 lookups a character to
- * about 3). */
+ * can follow, instead of trying every length up to its limit. */
 int mq_lexicon_lookup_more(const mq_lexicon *lx, const char *word, size_t len, char *buf,
                            size_t bufsz, double *freq, int *more);
 

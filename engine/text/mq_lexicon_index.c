@@ -13,7 +13,6 @@
 #include "mq_lexicon_int.h"
 #include "../util/mq_fdio.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -98,14 +97,7 @@ void mq_lexicon_index_save(const char *index_dir, const char *dir,
     char path[4096], tmp[4200];
     idx_path(index_dir, dir, path, sizeof path);
     /* The folder and its parents (a first run makes the cache folder). */
-    snprintf(tmp, sizeof tmp, "%s", index_dir);
-    for (char *s = tmp + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(tmp, 0755);
-            *s = '/';
-        }
-    mkdir(tmp, 0755);
+    mq_mkdirs(index_dir);
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0)

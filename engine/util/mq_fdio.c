@@ -1,7 +1,10 @@
-/* mq_fdio.c — whole reads and writes; see mq_fdio.h. */
+/* mq_fdio.c — whole reads and writes, and mkdir -p; see mq_fdio.h. */
 #include "mq_fdio.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int mq_read_all(int fd, void *buf, size_t n)
@@ -34,4 +37,22 @@ int mq_write_all(int fd, const void *buf, size_t n)
         done += (size_t)w;
     }
     return 0;
+}
+
+int mq_mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s", path) >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }

@@ -29,9 +29,10 @@ int mq_hash_file(const char *path, char hex[MQ_HASH_HEX], mq_error *err);
 /*
  * XXH3-128 (xxHash) of the whole file at PATH into HEX: for cache keys, which
  * must tell versions of a file apart but need no protection from someone
- * making two files collide on purpose. About 20 times faster than SHA-256
- * here: a render's key reads the 9 MB lexicon and the engine itself, which
- * took 10 ms of every start with SHA-256. MQ_OK or MQ_EIO naming the file.
+ * making two files collide on purpose. A render's key reads the 9 MB
+ * lexicon and the engine itself: words.tsv took 9.4 ms through SHA-256 and
+ * 1.65 ms through this, read from the page cache (best of 7). MQ_OK or
+ * MQ_EIO naming the file.
  */
 int mq_hash_file_fast(const char *path, char hex[MQ_HASH_FAST_HEX], mq_error *err);
 
