@@ -13,11 +13,14 @@ static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t l
 {
     mq_error err = { 0 };
     mq_reading *r = NULL;
-    char *clean = mq_text_clean(line, len, &err);
+    mq_text_pos *at = NULL;
+    char *clean = mq_text_clean_mapped(line, len, &at, &err);
     if (clean) {
-        /* One input line gives one output line: paragraph breaks cannot occur. */
-        mq_reader_read(e->reader, clean, strlen(clean), &r, &err);
+        /* One input line gives one output line: paragraph breaks cannot occur.
+         * Columns are the line's as written (spaces the cleaning drops count). */
+        mq_reader_read_mapped(e->reader, clean, strlen(clean), at, &r, &err);
         free(clean);
+        free(at);
     }
     if (!r) {
         putchar('\n');

@@ -57,6 +57,7 @@ static uint32_t fold(uint32_t c)
 
 typedef struct line {
     uint32_t *cp;
+    mq_text_pos *at;    /* where each code point stands in the input; NULL: not kept */
     size_t n;
 } line;
 
@@ -80,11 +81,19 @@ static int ascii_word(uint32_t c)
 
 char *mq_text_clean(const char *text, size_t len, mq_error *err)
 {
+    return mq_text_clean_mapped(text, len, NULL, err);
+}
+
+char *mq_text_clean_mapped(const char *text, size_t len, mq_text_pos **map, mq_error *err)
+{
     uint32_t *cps = malloc((len + 1) * sizeof *cps);
+    mq_text_pos *at = map ? malloc((len + 1) * sizeof *at) : NULL, *outmap = NULL;
     line *lines = NULL;
     size_t nlines = 0, ncp = 0;
     char *out = NULL;
-    if (!cps)
+    if (map)
+        *map = NULL;
+    if (!cps || (map && !at))
         goto oom;
     /* Decode, validating, and fold; lines are split on \n (a \r is dropped). */
     int lno = 1, col = 1;
@@ -97,14 +106,18 @@ char *mq_text_clean(const char *text, size_t len, mq_error *err)
         if (c == 0xFFFD && !(k == 3 && !memcmp(text + i, "\xEF\xBF\xBD", 3))) {
             mq_error_set(err, MQ_EINPUT, "%d:%d: invalid UTF-8 (byte 0x%02X)", lno, col,
                          (unsigned char)text[i]);
+            free(at);
             free(cps);
             return NULL;
         }
         if (c == 0) {
             mq_error_set(err, MQ_EINPUT, "%d:%d: NUL byte in text", lno, col);
+            free(at);
             free(cps);
             return NULL;
         }
+        if (at)
+            at[ncp] = (mq_text_pos){ lno, col };
         i += k;
         col++;
         if (c == '\n') {
@@ -126,17 +139,23 @@ char *mq_text_clean(const char *text, size_t len, mq_error *err)
             continue;
         line *l = &lines[nlines++];
         l->cp = cps + start;
+        l->at = at ? at + start : NULL;
         size_t w = 0;
         for (size_t q = start; q < p; q++) {
             if (cps[q] != ' ') {
+                if (at)
+                    l->at[w] = at[q];
                 l->cp[w++] = cps[q];
                 continue;
             }
             size_t r = q;
             while (r < p && cps[r] == ' ')
                 r++;
-            if (w > 0 && r < p && !is_cjk(l->cp[w - 1]) && !is_cjk(cps[r]))
+            if (w > 0 && r < p && !is_cjk(l->cp[w - 1]) && !is_cjk(cps[r])) {
+                if (at)
+                    l->at[w] = at[q];
                 l->cp[w++] = ' ';
+            }
             q = r - 1;
         }
         l->n = w;
@@ -145,7 +164,7 @@ char *mq_text_clean(const char *text, size_t len, mq_error *err)
     /* Join lines into paragraphs. A line ends a paragraph when a blank line
      * follows, when it closes a sentence, or when it is a heading. */
     out = malloc(ncp * 4 + 2);
-    if (!out)
+    if (!out || (map && !(outmap = malloc((ncp * 4 + 2) * sizeof *outmap))))
         goto oom;
     size_t o = 0;
     int open = 0;       /* a paragraph has text */
@@ -158,24 +177,38 @@ char *mq_text_clean(const char *text, size_t len, mq_error *err)
             continue;
         }
         int starts = !open || brk;
+        /* A separator put between lines stands where the next line starts. */
+        if (outmap)
+            outmap[o] = l->at[0];
         if (open && brk) {
             out[o++] = '\n';
         } else if (open && ascii_word(last) && ascii_word(l->cp[0])) {
             out[o++] = ' ';
         }
-        for (size_t q = 0; q < l->n; q++)
-            o += mq_utf8_put(l->cp[q], out + o);
+        for (size_t q = 0; q < l->n; q++) {
+            size_t k = mq_utf8_put(l->cp[q], out + o);
+            for (size_t b = 0; outmap && b < k; b++)
+                outmap[o + b] = l->at[q];
+            o += k;
+        }
         last = l->cp[l->n - 1];
         open = 1;
         brk = is_final(l->cp, l->n) || (starts && is_heading(l));
     }
     out[o] = '\0';
+    if (outmap) {
+        outmap[o] = (mq_text_pos){ lno, col };   /* the end of the input */
+        *map = outmap;
+    }
     free(lines);
+    free(at);
     free(cps);
     return out;
 oom:
+    free(outmap);
     free(out);
     free(lines);
+    free(at);
     free(cps);
     mq_error_set(err, MQ_ENOMEM, "out of memory cleaning %zu bytes of text", len);
     return NULL;

@@ -285,9 +285,14 @@ static int is_closer(uint32_t c)
            c == 0xFF09 || c == ')' || c == '"' || c == '\'';
 }
 
-/* Line and column of byte offset P in S, for messages. */
-static void line_col(const char *s, size_t p, int *line, int *col)
+/* Line and column of byte offset P in S, for messages: from AT when the
+ * text came through mq_text_clean_mapped, else counted in S. */
+static void line_col(const char *s, size_t p, const mq_text_pos *at, int *line, int *col)
 {
+    if (at) {
+        *line = at[p].line, *col = at[p].column;
+        return;
+    }
     *line = 1, *col = 1;
     for (size_t i = 0; i < p;) {
         uint32_t cp;
@@ -303,14 +308,14 @@ static void line_col(const char *s, size_t p, int *line, int *col)
  * An inline fix at S+P ('{'): {TEXT|pinyin} or {pinyin} for the characters
  * just before it. Returns MQ_OK and advances *P, or MQ_EINPUT with ERR set.
  */
-static int inline_fix(const char *s, size_t len, size_t *p, mq_units *us, size_t run_start,
-                      mq_error *err)
+static int inline_fix(const char *s, size_t len, const mq_text_pos *at, size_t *p, mq_units *us,
+                      size_t run_start, mq_error *err)
 {
     size_t open = *p, close = open + 1;
     while (close < len && s[close] != '}' && s[close] != '{' && s[close] != '\n')
         close++;
     int line, col;
-    line_col(s, open, &line, &col);
+    line_col(s, open, at, &line, &col);
     if (close >= len || s[close] != '}')
         return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading '{' is not closed by '}'",
                             line, col);
@@ -364,7 +369,8 @@ static int inline_fix(const char *s, size_t len, size_t *p, mq_units *us, size_t
     return MQ_OK;
 }
 
-static int walk(mq_reader *rd, const char *s, size_t len, mq_units *us, mq_error *err)
+static int walk(mq_reader *rd, const char *s, size_t len, const mq_text_pos *at, mq_units *us,
+                mq_error *err)
 {
     size_t p = 0;
     while (p < len) {
@@ -391,14 +397,14 @@ static int walk(mq_reader *rd, const char *s, size_t len, mq_units *us, mq_error
                 while (close < len && s[close] != '}' && s[close] != '\n')
                     close++;
                 int standalone = memchr(s + p, '|', close - p) != NULL;
-                int rc = inline_fix(s, len, &p, us, standalone ? us->n : run_start, err);
+                int rc = inline_fix(s, len, at, &p, us, standalone ? us->n : run_start, err);
                 if (rc)
                     return rc;
             }
             continue;
         }
         if (c == '{') {
-            int rc = inline_fix(s, len, &p, us, us->n, err);
+            int rc = inline_fix(s, len, at, &p, us, us->n, err);
             if (rc)
                 return rc;
             continue;
@@ -527,6 +533,12 @@ static int is_word(void *ctx, size_t a, size_t b)
 
 int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out, mq_error *err)
 {
+    return mq_reader_read_mapped(rd, text, len, NULL, out, err);
+}
+
+int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_text_pos *at,
+                          mq_reading **out, mq_error *err)
+{
     *out = NULL;
     mq_reading *r = calloc(1, sizeof *r);
     mq_units us = { 0 };
@@ -540,7 +552,7 @@ int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out
     }
     memcpy(copy, text, len);
     memset(copy + len, 0, 8);
-    int rc = walk(rd, copy, len, &us, err);
+    int rc = walk(rd, copy, len, at, &us, err);
     if (rc == MQ_OK) {
         mq_rules_apply(&us);
         struct word_ctx wc = { rd, copy, &us };

@@ -33,6 +33,21 @@
  */
 char *mq_text_clean(const char *text, size_t len, mq_error *err);
 
+/* A place in the text a user wrote: 1-based line and column (in characters,
+ * a byte-order mark not counted). */
+typedef struct mq_text_pos {
+    int line, column;
+} mq_text_pos;
+
+/*
+ * As mq_text_clean, and *MAP (free() it) gets, for every byte of the result
+ * and for its terminating NUL, the place in TEXT it comes from (a separator
+ * put between joined lines: where the next line starts; the NUL: the end of
+ * TEXT), so that a problem found in the clean text can be shown where the
+ * user will find it. On failure *MAP is NULL.
+ */
+char *mq_text_clean_mapped(const char *text, size_t len, mq_text_pos **map, mq_error *err);
+
 typedef struct mq_reader mq_reader;
 
 /* Opens the lexicon in LEXICON_DIR (voices/lexicon). MQ_OK, MQ_EIO, MQ_EINPUT
@@ -83,6 +98,10 @@ typedef struct mq_reading mq_reading;
  */
 int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out,
                    mq_error *err);
+/* As mq_reader_read, with LINE:COLUMN in messages taken from AT (one place
+ * per byte of TEXT, from mq_text_clean_mapped; NULL: the clean text's own). */
+int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_text_pos *at,
+                          mq_reading **out, mq_error *err);
 void mq_reading_free(mq_reading *r);
 
 size_t mq_reading_phrase_count(const mq_reading *r);

@@ -1,7 +1,8 @@
 /*
  * fuzz_text.c — libFuzzer target: the text stage on arbitrary bytes —
- * mq_text_clean, then mq_reader_read of the clean text (given exactly its
- * length, without a terminating NUL, so reads past the end are caught), then
+ * mq_text_clean_mapped, then mq_reader_read_mapped of the clean text (given
+ * exactly its length, without a terminating NUL, so reads past the end are
+ * caught; the map exactly its length + 1 places, each inside the input), then
  * everything a caller reads from the reading. Needs voices/lexicon (run from
  * the repository root).
  */
@@ -29,19 +30,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mq_reader *rd = reader();
     mq_error err;
-    char *clean = mq_text_clean((const char *)data, size, &err);
+    mq_text_pos *map = NULL;
+    char *clean = mq_text_clean_mapped((const char *)data, size, &map, &err);
     if (!clean)
         return 0;
     size_t n = strlen(clean);
     char *exact = malloc(n ? n : 1);
-    if (!exact) {
+    mq_text_pos *at = malloc((n + 1) * sizeof *at);
+    if (!exact || !at) {
+        free(exact);
+        free(at);
+        free(map);
         free(clean);
         return 0;
     }
     memcpy(exact, clean, n);
+    memcpy(at, map, (n + 1) * sizeof *at);
+    free(map);
     free(clean);
+    /* Every place is one in the input: lines and columns from 1, no further
+     * than it has bytes. */
+    for (size_t i = 0; i <= n; i++)
+        if (at[i].line < 1 || at[i].column < 1 || (size_t)at[i].line > size + 1 ||
+            (size_t)at[i].column > size + 1)
+            abort();
     mq_reading *r = NULL;
-    if (mq_reader_read(rd, exact, n, &r, &err) == MQ_OK) {
+    if (mq_reader_read_mapped(rd, exact, n, at, &r, &err) == MQ_OK) {
         size_t sum = mq_reading_syllables(r);
         for (size_t i = 0; i < mq_reading_phrase_count(r); i++) {
             const mq_phrase *ph = mq_reading_phrase(r, i);
@@ -54,5 +68,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mq_reading_free(r);
     }
     free(exact);
+    free(at);
     return 0;
 }

@@ -52,6 +52,54 @@ static void test_clean(void)
     free(out);
 }
 
+/* The place in the input of byte P of the clean text, as "LINE:COLUMN". */
+static const char *place(const mq_text_pos *at, size_t p)
+{
+    static char buf[32];
+    snprintf(buf, sizeof buf, "%d:%d", at[p].line, at[p].column);
+    return buf;
+}
+
+static void test_clean_map(void)
+{
+    mq_error err = { 0 };
+    mq_text_pos *at = NULL;
+    /* BOM, CRLF, blank lines, a full-width space, an indented line, a joined line. */
+    const char *in = "\xEF\xBB\xBF甲乙。\r\n\r\n丙　丁，\r\n戊己。\r\n\r\n  庚{x";
+    char *out = mq_text_clean_mapped(in, strlen(in), &at, &err);
+    CHECK_STR(out, "甲乙。\n丙丁，戊己。\n庚{x", "the mapped clean text is the plain one's");
+    if (!out || !at) {
+        free(out);
+        free(at);
+        return;
+    }
+    CHECK_STR(place(at, 0), "1:1", "the first character after the BOM is 1:1");
+    CHECK_STR(place(at, 1), "1:1", "every byte of a character has its place");
+    CHECK_STR(place(at, 3), "1:2", "the second character");
+    const char *p = strstr(out, "丙");
+    CHECK_STR(place(at, (size_t)(p - out)), "3:1", "after a CRLF and a blank line: line 3");
+    CHECK_STR(place(at, (size_t)(p - out) - 1), "3:1",
+              "the paragraph break stands where the next line starts");
+    p = strstr(out, "丁");
+    CHECK_STR(place(at, (size_t)(p - out)), "3:3", "the dropped full-width space still counts");
+    p = strstr(out, "戊");
+    CHECK_STR(place(at, (size_t)(p - out)), "4:1", "a joined line keeps its own line");
+    p = strstr(out, "{");
+    CHECK_STR(place(at, (size_t)(p - out)), "6:4", "the indent counts, and the blank line before it");
+    CHECK_STR(place(at, strlen(out)), "6:6", "the end is where the input ends");
+    mq_reading *r = NULL;
+    CHECK_INT(mq_reader_read_mapped(rd, out, strlen(out), at, &r, &err), MQ_EINPUT,
+              "an unclosed fix is refused");
+    CHECK_HAS(err.msg, "6:4: inline reading", "the reader names the place in the input");
+    CHECK_INT(mq_reader_read(rd, out, strlen(out), &r, &err), MQ_EINPUT, "also unmapped");
+    CHECK_HAS(err.msg, "3:2: inline reading", "unmapped, it names the place in the clean text");
+    free(out);
+    free(at);
+    at = (mq_text_pos *)&err;
+    CHECK(mq_text_clean_mapped("\xE4", 1, &at, &err) == NULL && at == NULL,
+          "on failure no map is given");
+}
+
 static void test_numbers(void)
 {
     static const struct { const char *text, *want; } cases[] = {
@@ -163,6 +211,7 @@ int main(void)
         return 1;
     }
     test_clean();
+    test_clean_map();
     test_numbers();
     test_words_and_sandhi();
     test_inline_and_phrases();
