@@ -1,12 +1,15 @@
 /*
  * mq_lexicon_int.h — internals of the lexicon shared by its files
- * (mq_lexicon.c, mq_lexicon_index.c). Not part of the public interface.
+ * (mq_lexicon.c, mq_lexicon_load.c, mq_lexicon_index.c). Not part of the
+ * public interface.
  */
 #ifndef MQ_LEXICON_INT_H
 #define MQ_LEXICON_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <utf8proc.h>
 
 /* One mapped, validated TSV file. Entry I starts at data + off[i]; its key runs
  * to the first TAB, its pinyin to the next TAB or LF. */
@@ -20,6 +23,52 @@ typedef struct lx_file {
 
 /* The three built-in files, in the order the index keeps them. */
 enum { LX_NFILES = 3 };
+
+typedef struct lx_user {
+    char *key;
+    size_t klen;
+    char *pinyin;
+    double freq;
+} lx_user;
+
+struct mq_lexicon {
+    lx_file words, places, chars;
+    lx_user *user; /* sorted by key bytes */
+    size_t nuser, capuser;
+    size_t user_bytes;
+    size_t max_key;
+    double total;
+};
+
+/* The kind of a file's lines: KEY<TAB>PINYIN<TAB>FREQ (words, places) or
+ * CHAR<TAB>PINYIN (chars). */
+enum { LX_WORDS, LX_CHARS };
+
+/* memcmp order with the shorter string first on a common prefix. */
+static inline int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/* Number of code points in the LEN bytes at S, or -1 if not valid UTF-8. */
+static inline long utf8_count(const char *s, size_t len)
+{
+    long n = 0;
+    size_t i = 0;
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
+        if (k <= 0)
+            return -1;
+        i += (size_t)k;
+        n++;
+    }
+    return n;
+}
 
 /*
  * Reads the index of the files F (mapped, their id set) kept in INDEX_DIR for
