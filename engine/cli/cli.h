@@ -81,6 +81,15 @@ int cli_prepare(cli_env *e, int channels, mq_render **r);
  * checked; problems printed). */
 int cli_mix(cli_env *e, mq_render *r, mq_mix **mix);
 
+/* Whether A and B name the same file: the same inode when both exist, else
+ * the same name once the folders are resolved (symbolic links, ".."). */
+int cli_same_file(const char *a, const char *b);
+
+/* CLI_OK when DEST (written for option FLAG, e.g. "--srt") is not a file
+ * program P uses; else CLI_USAGE, with the message naming which file and
+ * where the program names it. */
+int cli_refuse_input(const mq_program *p, const char *dest, const char *flag);
+
 /* Installs SIGINT/SIGTERM handlers that set cli_stop. */
 void cli_catch_signals(void);
 

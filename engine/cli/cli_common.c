@@ -426,3 +426,65 @@ int cli_open_program(cli_env *e, const char *path, int channels, mq_render **r)
         st = cli_prepare(e, channels, r);
     return st;
 }
+
+/* PATH with its folder resolved (symbolic links, "..") into BUF: two names
+ * of one place compare equal, whether or not the file exists yet. Returns
+ * 0 when the folder cannot be resolved. */
+static int resolved(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
+             slash ? path : ".");
+    if (!realpath(dir, real))
+        return 0;
+    return snprintf(buf, size, "%s/%s", real, slash ? slash + 1 : path) < (int)size;
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return resolved(a, ra, sizeof ra) && resolved(b, rb, sizeof rb) && !strcmp(ra, rb);
+}
+
+/* An output that would replace a file the program itself uses — its own
+ * YAML, a text it reads, a music, clip or bed file, a lexicon file — loses
+ * the user's work the moment the command succeeds (`render --srt show.yaml`,
+ * `render -o bed.ogg`, a bundle written into the music folder). */
+int cli_refuse_input(const mq_program *p, const char *dest, const char *flag)
+{
+    struct stat st;
+    if (stat(dest, &st) != 0)
+        return CLI_OK;  /* a file that does not exist yet is nobody's input */
+    const char *file = mq_program_file(p), *what = NULL;
+    int line = 0, col = 0;
+    if (file && cli_same_file(dest, file))
+        what = "the program itself";
+    for (size_t i = 0; !what && i < mq_program_item_count(p); i++) {
+        const mq_item *it = mq_program_item(p, i);
+        if (it->path && cli_same_file(dest, it->path))
+            what = it->kind == MQ_ITEM_READ ? "a text the program reads"
+                                            : "an audio file the program plays";
+        else if (it->bed && cli_same_file(dest, it->bed))
+            what = "a bed the program plays";
+        if (what)
+            line = it->line, col = it->column;
+    }
+    for (size_t i = 0; !what && i < mq_program_lexicon_count(p); i++) {
+        const mq_lex_entry *le = mq_program_lexicon(p, i);
+        if (le->file && file && !cli_same_file(le->file, file) && cli_same_file(dest, le->file))
+            what = "a lexicon the program uses";
+    }
+    if (!what)
+        return CLI_OK;
+    if (line)
+        cli_error("%s (%s): is %s (%s:%d:%d); writing it would destroy it, give another name",
+                  dest, flag, what, file, line, col);
+    else
+        cli_error("%s (%s): is %s; writing it would destroy it, give another name", dest, flag,
+                  what);
+    return CLI_USAGE;
+}

@@ -340,6 +340,24 @@ int cmd_bundle(int argc, char **argv)
     double target = st == CLI_OK ? mq_program_output(e.program)->loudness : NAN;
     if (isnan(target))
         target = -23.0;
+    /* Nothing the bundle writes may be a file the program uses (a bundle
+     * written into the folder that holds its music). */
+    const char *own[] = { "manifest.json", "playlist.m3u" };
+    for (size_t i = 0; i < n + 2 && st == CLI_OK; i++) {
+        char f[4096], title[256];
+        const mq_item *it = i < n ? mq_program_item(e.program, i) : NULL;
+        if (it && it->kind == MQ_ITEM_PAUSE)
+            continue;
+        if (it)
+            title_of(it, i, title, sizeof title);
+        for (int srt = 0; srt < (it ? 2 : 1) && st == CLI_OK; srt++) {
+            if (it)
+                snprintf(f, sizeof f, "%s/%02zu-%s.%s", dir, i + 1, title, srt ? "srt" : ext);
+            else
+                snprintf(f, sizeof f, "%s/%s", dir, own[i - n]);
+            st = cli_refuse_input(e.program, f, "-o");
+        }
+    }
     size_t rendered = 0, kept = 0;
     for (size_t i = 0; i < n && st == CLI_OK; i++) {
         const mq_item *it = mq_program_item(e.program, i);

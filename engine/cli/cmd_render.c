@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The options naming files render writes, in render_opts' order. */
+static const char *const dest_flags[] = { "-o", "--srt", "--lrc", "--cue", "--timeline" };
+
 typedef struct render_opts {
     const char *out, *srt, *lrc, *cue, *timeline;
     int quiet;
@@ -48,6 +51,30 @@ static int check_dest(const char *path)
         cli_error("%s: cannot write there: %s", path, strerror(errno));
         return CLI_FAIL;
     }
+    return CLI_OK;
+}
+
+/* Two of the files render writes would be one: the second would replace the
+ * first. Returns CLI_OK or CLI_USAGE with the message printed. */
+static int check_dests_differ(const char *const *dest, const char *const *flag, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (dest[i] && *dest[i] && dest[j] && *dest[j] && cli_same_file(dest[i], dest[j])) {
+                cli_error("%s: given to both %s and %s; each output needs a file of its own",
+                          dest[j], flag[i], flag[j]);
+                return CLI_USAGE;
+            }
+    return CLI_OK;
+}
+
+/* No output may replace a file the program uses (cli_refuse_input). */
+static int check_not_input(const mq_program *p, const char *const *dest,
+                           const char *const *flag, size_t n)
+{
+    for (size_t d = 0; d < n; d++)
+        if (dest[d] && *dest[d] && cli_refuse_input(p, dest[d], flag[d]) != CLI_OK)
+            return CLI_USAGE;
     return CLI_OK;
 }
 
@@ -120,6 +147,8 @@ static int parse_opts(int argc, char **argv, render_opts *o, const char **voice,
     for (size_t i = 0; i < sizeof dest / sizeof dest[0]; i++)
         if (dest[i] && *dest[i] && check_dest(dest[i]) != CLI_OK)
             return CLI_FAIL;
+    if (check_dests_differ(dest, dest_flags, sizeof dest / sizeof dest[0]) != CLI_OK)
+        return CLI_USAGE;
     return -1;
 }
 
@@ -337,6 +366,9 @@ int cmd_render(int argc, char **argv)
     st = cli_open_voices(&e);
     if (st == CLI_OK)
         st = cli_load_program(&e, argv[optind]);
+    const char *dest[] = { o.out, o.srt, o.lrc, o.cue, o.timeline };
+    if (st == CLI_OK)
+        st = check_not_input(e.program, dest, dest_flags, sizeof dest / sizeof dest[0]);
     int done = st == CLI_OK && !e.no_cache ? out_cache_lookup(&e, &o, &oc) : -1;
     if (done >= 0) {
         st = done;

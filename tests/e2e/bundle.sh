@@ -55,3 +55,16 @@ run_muqir bundle "$T/p.yaml" -o "$T/pack" --format ogg
 expect_in "after one edit only that item is rendered" "$T/err" "1 item rendered, 2 unchanged"
 run_muqir bundle "$T/p.yaml" -o "$T/pack2" --format aac
 expect_rc "an unknown bundle format is bad usage" 2
+
+# A bundle written into the folder that holds the program's music must not
+# replace it: its clip 01-各位听众好.ogg would be the bed the item plays.
+rm -rf "$T/own" && mkdir -p "$T/own"
+cp content/music/bed.ogg "$T/own/01-各位听众好.ogg"
+printf 'title: 自己的文件\nitems:\n  - announce: 各位听众好。\n    bed: 01-各位听众好.ogg\n' \
+    > "$T/own/p.yaml"
+run_muqir bundle "$T/own/p.yaml" -o "$T/own" --format ogg
+expect_rc "a bundle over the program's own bed exits 2" 2
+expect_in "it says which file and where the program names it" "$T/err" \
+    "is a bed the program plays ($T/own/p.yaml:3:5)"
+check "the bed keeps its bytes" cmp -s content/music/bed.ogg "$T/own/01-各位听众好.ogg"
+check "and no bundle was written" test ! -e "$T/own/manifest.json"

@@ -91,3 +91,32 @@ expect_rc "a render over an earlier take, inside \$(...), returns" 0
 check "it says it wrote the take" grep -q "wrote $T/take.wav" <<< "$msg"
 check "the take is a new file" test "$(stat -c %i "$T/take.wav")" != "$before"
 check "the new take equals the first render" cmp -s -i 736 "$T/take.wav" "$T/demo.wav"
+
+# An output that would replace one of the program's own files is refused
+# before anything is written, and the file keeps its bytes: a render used to
+# write its captions over the program (`--srt show.yaml`) or its audio over
+# the bed it had just mixed (`-o bed.ogg`).
+mkdir -p "$T/own"
+cp content/music/bed.ogg "$T/own/bed.ogg"
+echo "你好。今天天气很好。" > "$T/own/text.txt"
+printf '你好\tni3 hao3\n' > "$T/own/lex.tsv"
+cat > "$T/own/show.yaml" <<'YAML'
+title: 自己的文件
+lexicon: lex.tsv
+items:
+  - announce: 各位听众好。
+    bed: bed.ogg
+  - read: text.txt
+YAML
+sums=$(cd "$T/own" && md5sum bed.ogg text.txt lex.tsv show.yaml)
+for args in "-o $T/own/bed.ogg|is a bed the program plays ($T/own/show.yaml:4:5)" \
+            "-o $T/own/x.wav --srt $T/own/show.yaml|(--srt): is the program itself" \
+            "-o $T/own/x.wav --lrc $T/own/../own/text.txt|is a text the program reads ($T/own/show.yaml:6:5)" \
+            "-o $T/own/x.wav --cue $T/own/lex.tsv|is a lexicon the program uses"; do
+    run_muqir render "$T/own/show.yaml" ${args%%|*}
+    expect_rc "render ${args%%|*} (a file of the program) exits 2" 2
+    expect_in "render ${args%%|*} says why" "$T/err" "${args#*|}"
+done
+check "the program's own files keep their bytes" \
+    test "$(cd "$T/own" && md5sum bed.ogg text.txt lex.tsv show.yaml)" = "$sums"
+check "and nothing was written beside them" test ! -e "$T/own/x.wav"
