@@ -341,8 +341,12 @@ int cmd_bundle(int argc, char **argv)
     if (isnan(target))
         target = -23.0;
     /* Nothing the bundle writes may be a file the program uses (a bundle
-     * written into the folder that holds its music). */
+     * written into the folder that holds its music), nor, unless the folder
+     * is already a muqir bundle (its manifest says so), a file that is there:
+     * a folder of the user's own, with a playlist.m3u of theirs, is not
+     * written over. */
     const char *own[] = { "manifest.json", "playlist.m3u" };
+    int ours = old && strstr(old, "\"format\": \"muqir-bundle-") != NULL;
     for (size_t i = 0; i < n + 2 && st == CLI_OK; i++) {
         char f[4096], title[256];
         const mq_item *it = i < n ? mq_program_item(e.program, i) : NULL;
@@ -356,8 +360,19 @@ int cmd_bundle(int argc, char **argv)
             else
                 snprintf(f, sizeof f, "%s/%s", dir, own[i - n]);
             st = cli_refuse_input(e.program, f, "-o");
+            struct stat sb;
+            if (st == CLI_OK && !ours && lstat(f, &sb) == 0) {
+                cli_error("%s: already there, and %s is not a muqir bundle (no manifest.json of "
+                          "one): give a new or empty folder, or an earlier bundle's", f, dir);
+                st = CLI_USAGE;
+            }
         }
     }
+    /* A folder new to bundles is marked as one before the first clip is
+     * written (a manifest with no items yet, completed at the end): a bundle
+     * interrupted half-way can then be run again into the same folder. */
+    if (st == CLI_OK && !ours)
+        st = write_outputs(&e, dir, ext, items, 0, target);
     size_t rendered = 0, kept = 0;
     for (size_t i = 0; i < n && st == CLI_OK; i++) {
         const mq_item *it = mq_program_item(e.program, i);

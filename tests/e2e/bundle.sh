@@ -68,3 +68,27 @@ expect_in "it says which file and where the program names it" "$T/err" \
     "is a bed the program plays ($T/own/p.yaml:3:5)"
 check "the bed keeps its bytes" cmp -s content/music/bed.ogg "$T/own/01-各位听众好.ogg"
 check "and no bundle was written" test ! -e "$T/own/manifest.json"
+
+# A folder of the user's own is not written over: a playlist.m3u there that
+# no muqir bundle made stops the bundle before anything is written.
+rm -rf "$T/mine" && mkdir -p "$T/mine"
+echo "my own playlist" > "$T/mine/playlist.m3u"
+printf 'title: 自己的\nitems:\n  - announce: 各位听众好。\n' > "$T/mine.yaml"
+run_muqir bundle "$T/mine.yaml" -o "$T/mine" --format ogg
+expect_rc "a bundle into a folder with someone else's playlist.m3u exits 2" 2
+expect_in "it names the file and says why" "$T/err" \
+    "$T/mine/playlist.m3u: already there, and $T/mine is not a muqir bundle"
+check "the user's playlist keeps its text" grep -qx "my own playlist" "$T/mine/playlist.m3u"
+check "and nothing else was written there" test "$(ls -A "$T/mine")" = playlist.m3u
+# What a bundle stopped half-way leaves (its first clip, and the manifest it
+# writes before any clip, still without items) is a bundle: run again, it
+# completes.
+rm -f "$T/mine/playlist.m3u"
+run_muqir bundle "$T/mine.yaml" -o "$T/mine" --format ogg
+expect_rc "into the emptied folder it works" 0
+printf '{\n  "format": "muqir-bundle-1",\n  "items": [\n  ]\n}\n' > "$T/mine/manifest.json"
+rm -f "$T/mine/playlist.m3u"
+run_muqir bundle "$T/mine.yaml" -o "$T/mine" --format ogg
+expect_rc "a folder whose manifest lists no items yet is taken as a bundle" 0
+expect_in "its clip is written again" "$T/err" "1 item rendered, 0 unchanged"
+check "and the manifest lists it" grep -q '"file": "01-各位听众好.ogg"' "$T/mine/manifest.json"
