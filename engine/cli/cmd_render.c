@@ -29,7 +29,7 @@ typedef struct render_opts {
 } render_opts;
 
 /* Whether PATH can be written: its folder exists and is writable, and PATH is
- * not a folder. Checked before any work, so that a typo in a caption path
+ * not a folder or a read-only file. Checked before any work, so that a typo in a caption path
  * does not cost a long render (or leave the audio written and the captions
  * not). Returns CLI_OK or CLI_FAIL with the message printed. */
 static int check_dest(const char *path)
@@ -37,6 +37,14 @@ static int check_dest(const char *path)
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         cli_error("%s: is a folder; give a file name", path);
+        return CLI_FAIL;
+    }
+    /* The new file is renamed over the old one, which needs only the
+     * folder's permission; a file someone made read-only is not replaced
+     * behind their back (root included: no write bit at all counts). */
+    if (stat(path, &st) == 0 && (access(path, W_OK) != 0 || !(st.st_mode & 0222))) {
+        cli_error("%s: is read-only; muqir does not replace it (make it writable, or give "
+                  "another name)", path);
         return CLI_FAIL;
     }
     char dir[PATH_MAX];

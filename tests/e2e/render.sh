@@ -120,3 +120,18 @@ done
 check "the program's own files keep their bytes" \
     test "$(cd "$T/own" && md5sum bed.ogg text.txt lex.tsv show.yaml)" = "$sums"
 check "and nothing was written beside them" test ! -e "$T/own/x.wav"
+
+# A read-only file is not replaced (the rename would need only the folder's
+# permission), whether it is the output or a caption file.
+run_muqir render "$T/own/show.yaml" -o "$T/own/ro.wav" --quiet
+expect_rc "a render to a new file works" 0
+chmod a-w "$T/own/ro.wav"
+sum=$(md5sum < "$T/own/ro.wav")
+run_muqir render "$T/own/show.yaml" -o "$T/own/ro.wav" --loudness -16 --quiet
+expect_rc "a render over a read-only output exits 1" 1
+expect_in "it says the file is read-only" "$T/err" "$T/own/ro.wav: is read-only"
+run_muqir render "$T/own/show.yaml" -o "$T/own/x.wav" --srt "$T/own/ro.wav" --quiet
+expect_rc "a read-only caption destination too" 1
+check "the read-only file keeps its bytes" test "$(md5sum < "$T/own/ro.wav")" = "$sum"
+check "and nothing was written" test ! -e "$T/own/x.wav"
+chmod u+w "$T/own/ro.wav"
