@@ -90,7 +90,7 @@ int cli_same_file(const char *a, const char *b);
  * where the program names it. */
 int cli_refuse_input(const mq_program *p, const char *dest, const char *flag);
 
-/* Installs SIGINT/SIGTERM handlers that set cli_stop. */
+/* Installs SIGINT/SIGTERM/SIGHUP handlers that set cli_stop. */
 void cli_catch_signals(void);
 
 /* Progress on stderr when it is a terminal: "\r[3/7] item name  42%". */

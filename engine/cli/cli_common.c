@@ -225,6 +225,12 @@ void cli_catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* The terminal went away (an ssh session dropped during a long render):
+     * stop and clean up as for Ctrl-C. Killed outright, a render left its
+     * private speech folder (179 MB for the benchmark bulletin with
+     * --no-cache) in /tmp, and a half-written temporary file beside the
+     * output when it was writing. */
+    sigaction(SIGHUP, &sa, NULL);
     /* Over a file size limit (ulimit -f) write() must fail with EFBIG, which
      * is reported and cleaned up like a full disk, instead of the default
      * SIGXFSZ killing us with a partial temporary file left behind. */

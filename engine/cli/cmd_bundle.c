@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,10 @@ int cmd_bundle(int argc, char **argv)
         return CLI_FAIL;
     }
     cli_catch_signals();
+    /* Files are what this command is for: a reader of its messages that goes
+     * away (`2>&1 | head -1`) must not kill it half-way; a failed write to
+     * stderr is harmless. */
+    signal(SIGPIPE, SIG_IGN);
     mq_render *r = NULL;
     int st = cli_open_program(&e, argv[optind], 0, &r);
     size_t n = st == CLI_OK ? mq_program_item_count(e.program) : 0;

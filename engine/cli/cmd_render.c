@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,10 @@ int cmd_render(int argc, char **argv)
         return CLI_USAGE;
     }
     cli_catch_signals();
+    /* Files are what this command is for: a reader of its messages that goes
+     * away (`2>&1 | head -1`) must not kill it half-way; a failed write to
+     * stderr is harmless. */
+    signal(SIGPIPE, SIG_IGN);
     mq_render *r = NULL;
     out_cache oc = { 0 };
     st = cli_open_voices(&e);
@@ -435,6 +440,10 @@ int cmd_say(int argc, char **argv)
     }
     snprintf(yaml + w, len - w, "\"\n");
     cli_catch_signals();
+    /* Files are what this command is for: a reader of its messages that goes
+     * away (`2>&1 | head -1`) must not kill it half-way; a failed write to
+     * stderr is harmless. */
+    signal(SIGPIPE, SIG_IGN);
     st = cli_open_voices(&e);
     if (st == CLI_OK) {
         mq_diags *d = mq_diags_create();

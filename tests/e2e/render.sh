@@ -80,6 +80,22 @@ expect_rc "Ctrl-C during render exits 130" 130
 check "Ctrl-C leaves no output" test ! -e "$T/long.wav"
 check "Ctrl-C leaves no temporary file" test -z "$(find "$T" -name '.long.wav.*')"
 
+# The terminal going away (SIGHUP: an ssh session dropped) stops a render as
+# Ctrl-C does: exit 129, nothing left behind, not even the private speech
+# folder --no-cache keeps in TMPDIR (killed outright, it left 179 MB there).
+mkdir -p "$T/tmp"
+TMPDIR="$T/tmp" "$MUQIR" render "$T/long.yaml" -o "$T/long.wav" --no-cache 2>"$T/err" &
+pid=$!
+sleep 1
+kill -HUP "$pid"
+wait "$pid"
+RC=$?
+expect_rc "SIGHUP during render exits 129" 129
+expect_in "it says the output was not written" "$T/err" "$T/long.wav was not written"
+check "SIGHUP leaves no output" test ! -e "$T/long.wav"
+check "SIGHUP leaves nothing in TMPDIR ($(ls -A "$T/tmp" | head -3 | tr '\n' ' '))" \
+    test -z "$(ls -A "$T/tmp")"
+
 # Over an earlier take of 21 MB the old file is freed by a holder process
 # after muqir exits (mq_release): that process must keep none of muqir's
 # descriptors, or `$(muqir ...)` would wait for it. Timed out at 120 s.
