@@ -34,7 +34,10 @@ typedef struct entry_head {
 char *mq_cache_default_dir(char *buf, size_t size)
 {
     const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    if (x && *x)
+    /* The XDG Base Directory Specification: a relative path in the variable
+     * is invalid and ignored (it would put a cache in whatever folder the
+     * command runs in). */
+    if (x && *x == '/')
         snprintf(buf, size, "%s/muqir", x);
     else if (home && *home)
         snprintf(buf, size, "%s/.cache/muqir", home);

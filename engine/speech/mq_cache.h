@@ -30,8 +30,9 @@ typedef struct mq_cache_sentence {
 /* Called for each sentence of an entry read back; non-zero stops. */
 typedef int (*mq_cache_sentence_fn)(void *user, const char *text, size_t start, size_t end);
 
-/* The default folder: $XDG_CACHE_HOME/muqir, else $HOME/.cache/muqir. Writes
- * into BUF (SIZE bytes); returns BUF, or NULL when neither variable is set. */
+/* The default folder: $XDG_CACHE_HOME/muqir when that is an absolute path,
+ * else $HOME/.cache/muqir. Writes into BUF (SIZE bytes); returns BUF, or NULL
+ * when neither can be used. */
 char *mq_cache_default_dir(char *buf, size_t size);
 
 /*

@@ -36,8 +36,27 @@ static void poke(const char *path, long at)
     fclose(f);
 }
 
+/* The default folder follows XDG_CACHE_HOME when it is absolute, HOME
+ * otherwise (a relative XDG_CACHE_HOME is invalid: XDG Base Directory
+ * Specification), and there is none without either. */
+static void test_default_dir(void)
+{
+    char buf[4096];
+    setenv("HOME", "/home/h", 1);
+    setenv("XDG_CACHE_HOME", "/x/cache", 1);
+    CHECK_STR(mq_cache_default_dir(buf, sizeof buf), "/x/cache/muqir", "XDG_CACHE_HOME first");
+    setenv("XDG_CACHE_HOME", "rel/cache", 1);
+    CHECK_STR(mq_cache_default_dir(buf, sizeof buf), "/home/h/.cache/muqir",
+              "a relative XDG_CACHE_HOME is ignored");
+    unsetenv("XDG_CACHE_HOME");
+    CHECK_STR(mq_cache_default_dir(buf, sizeof buf), "/home/h/.cache/muqir", "then HOME");
+    unsetenv("HOME");
+    CHECK(mq_cache_default_dir(buf, sizeof buf) == NULL, "without either, none");
+}
+
 int main(void)
 {
+    test_default_dir();
     char dir[] = "/tmp/muqir-test-cache.XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "temporary folder");
     mq_cache *c;
