@@ -461,7 +461,20 @@ double mq_meter_integrated(mq_meter *m)
         return NAN;
     /* Gating blocks of 400 ms every 100 ms, relative gate -10 LU. */
     double mean;
-    return gate(m, 4, 1, -10.0, &mean, NULL) ? energy_to_lufs(mean) : -INFINITY;
+    if (m->nblocks >= 4)
+        return gate(m, 4, 1, -10.0, &mean, NULL) ? energy_to_lufs(mean) : -INFINITY;
+    /* Shorter than one gating block, BS.1770 gives no reading. A word said
+     * alone (`say 你好`: 0.4 s) or a short stinger would then be left at its
+     * own level, unbalanced and unnormalized; it is measured instead as one
+     * block of its own length, under the same absolute gate. */
+    size_t frames = m->nblocks * m->block + m->in_block;
+    double e = 0;
+    for (size_t i = 0; i < m->nblocks; i++)
+        e += m->blocks[i] * (double)m->block;
+    for (int c = 0; c < m->channels; c++)
+        e += m->g[c] * m->acc[c];
+    e = frames ? e / (double)frames : 0;
+    return e >= pow(10.0, (-70.0 + 0.691) / 10.0) ? energy_to_lufs(e) : -INFINITY;
 }
 
 double mq_meter_true_peak(mq_meter *m)
@@ -528,6 +541,8 @@ void mq_meter_scale(mq_meter *m, double gain_db)
     double p = pow(10.0, gain_db / 10.0);
     for (size_t i = 0; i < m->nblocks; i++)
         m->blocks[i] *= p;
+    for (int c = 0; c < m->channels; c++)
+        m->acc[c] *= p;
     m->max_m += gain_db;
     m->max_s += gain_db;
     if (m->tp)

@@ -53,8 +53,10 @@ int mq_meter_create_integrated(int rate, int channels, mq_meter **out, mq_error 
 int mq_meter_add(mq_meter *m, const float *frames, size_t n, mq_error *err);
 
 /* Integrated (gated) loudness per BS.1770-4 / EBU Tech 3341, in LUFS;
- * -INFINITY when nothing is above the -70 LUFS absolute gate (silence, or
- * less than 400 ms of audio); NAN when M is NULL. */
+ * -INFINITY when nothing is above the -70 LUFS absolute gate (silence);
+ * NAN when M is NULL. Audio shorter than one 400 ms gating block, which
+ * BS.1770 does not measure, is measured as one block of its own length
+ * (mean square over all of it, same K-weighting and absolute gate). */
 double mq_meter_integrated(mq_meter *m);
 
 /* Maximum true peak per BS.1770-4 annex 2 (4x oversampling below 96 kHz, 2x

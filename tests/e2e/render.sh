@@ -151,3 +151,12 @@ expect_rc "a read-only caption destination too" 1
 check "the read-only file keeps its bytes" test "$(md5sum < "$T/own/ro.wav")" = "$sum"
 check "and nothing was written" test ! -e "$T/own/x.wav"
 chmod u+w "$T/own/ro.wav"
+
+# A word said alone is shorter than a BS.1770 gating block (400 ms): it is
+# measured as one block of its own length and normalized like anything
+# longer, instead of reading -inf LUFS and keeping eSpeak NG's own level.
+run_muqir say 你好 -o "$T/word.wav" --no-cache
+expect_rc "say 你好 exits 0" 0
+check "it is shorter than 400 ms ($(soxi -D "$T/word.wav" 2>/dev/null) s)" \
+    awk -v d="$(soxi -D "$T/word.wav" 2>/dev/null)" 'BEGIN { exit !(d > 0 && d < 0.4) }'
+expect_in "and is brought to -23 LUFS" "$T/err" "2 channels, -23.0 LUFS"

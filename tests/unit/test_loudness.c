@@ -306,6 +306,36 @@ static void test_reference_levels(void)
     free(x);
 }
 
+/* Shorter than one 400 ms gating block, audio is measured as one block of
+ * its own length: a steady tone reads as it does over 20 s (the K-weighting
+ * settles within a few ms), the reading joins the gated one at 400 ms, and
+ * a gain moves it by as much. Silence stays -inf. */
+static void test_short_audio(void)
+{
+    const int rate = 48000;
+    float *x = calloc((size_t)rate * 2, sizeof *x);
+    const double secs[] = { 0.05, 0.2, 0.399, 0.4 };
+    for (size_t k = 0; k < sizeof secs / sizeof secs[0]; k++) {
+        size_t n = add_sine(x, 0, rate, 2, secs[k], 997, -23, 0);
+        char d[96];
+        snprintf(d, sizeof d, "a %.0f ms tone at -23 dBFS reads -23.0 LUFS", secs[k] * 1000);
+        CHECK_NEAR(lufs_of(x, n, rate, 2), -23.0, 0.1, d);
+    }
+    size_t n = add_sine(x, 0, rate, 2, 0.3, 997, -23, 0);
+    mq_meter *m = NULL;
+    mq_error err = { 0 };
+    mq_meter_create(rate, 2, &m, &err);
+    mq_meter_add(m, x, n, &err);
+    double before = mq_meter_integrated(m);
+    mq_meter_scale(m, -6.0);
+    CHECK_NEAR(mq_meter_integrated(m), before - 6.0, 1e-9, "a short reading follows a gain");
+    mq_meter_free(m);
+    float *z = calloc((size_t)rate / 5 * 2, sizeof *z);
+    CHECK(lufs_of(z, (size_t)rate / 5, rate, 2) == -INFINITY, "200 ms of silence is -inf");
+    free(z);
+    free(x);
+}
+
 static void test_silence_and_errors(void)
 {
     const int rate = 44100;
@@ -1106,6 +1136,7 @@ int main(void)
 {
     test_against_libebur128();
     test_reference_levels();
+    test_short_audio();
     test_silence_and_errors();
     test_true_peak();
     test_gain_and_blocks();
