@@ -90,6 +90,10 @@ int cli_same_file(const char *a, const char *b);
  * where the program names it. */
 int cli_refuse_input(const mq_program *p, const char *dest, const char *flag);
 
+/* Removes what a killed earlier run left beside PATH: its temporary files
+ * (".NAME.XXXXXX") when untouched for 10 minutes. */
+void cli_clean_stale(const char *path);
+
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that set cli_stop. */
 void cli_catch_signals(void);
 

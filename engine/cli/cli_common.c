@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MQ_DATADIR
@@ -493,4 +494,43 @@ int cli_refuse_input(const mq_program *p, const char *dest, const char *flag)
         cli_error("%s (%s): is %s; writing it would destroy it, give another name", dest, flag,
                   what);
     return CLI_USAGE;
+}
+
+/* A file is written under ".NAME.XXXXXX" beside its destination and renamed
+ * at the end (mq_outfile, mq_atomic); a process killed outright (SIGKILL,
+ * a power cut) leaves that temporary file behind, hidden and as large as
+ * the export (184 MB for the benchmark bulletin). One older than this is
+ * no render's work in progress: an export writes its file continuously
+ * from the moment it creates it. */
+#define STALE_SECONDS 600
+
+void cli_clean_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
+             slash ? path : ".");
+    size_t blen = strlen(base);
+    DIR *d = blen ? opendir(dir) : NULL;
+    if (!d)
+        return;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        /* Exactly ".BASE." and six letters or digits (mkstemp's suffix). */
+        if (n[0] != '.' || strncmp(n + 1, base, blen) || n[1 + blen] != '.' ||
+            strlen(n + 2 + blen) != 6)
+            continue;
+        int ok = 1;
+        for (const char *q = n + 2 + blen; *q; q++)
+            ok &= (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9');
+        char full[PATH_MAX];
+        struct stat st;
+        if (ok && snprintf(full, sizeof full, "%s/%s", dir, n) < (int)sizeof full &&
+            lstat(full, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > STALE_SECONDS)
+            unlink(full);
+    }
+    closedir(d);
 }

@@ -440,6 +440,18 @@ int cmd_bundle(int argc, char **argv)
     if (st == CLI_OK && !quiet)
         fprintf(stderr, "%s: bundle %s: %zu item%s rendered, %zu unchanged\n", cli_prog, dir,
                 rendered, rendered == 1 ? "" : "s", kept);
+    for (size_t i = 0; st == CLI_OK && i < n + 2; i++) {
+        char f[4096];
+        if (i < n && items[i].skip)
+            continue;
+        snprintf(f, sizeof f, "%s/%s", dir, i < n ? items[i].file : own[i - n]);
+        cli_clean_stale(f);
+        char *dot = i < n ? strrchr(f, '.') : NULL;
+        if (dot && (size_t)(dot - f) + 5 <= sizeof f) {
+            strcpy(dot, ".srt");
+            cli_clean_stale(f);
+        }
+    }
     for (size_t i = 0; i < n && items; i++)
         free(items[i].text);
     free(items);

@@ -401,6 +401,9 @@ int cmd_render(int argc, char **argv)
     mq_cache_free(oc.cache);
     mq_render_free(r);
     cli_env_free(&e);
+    for (size_t i = 0; st == CLI_OK && i < sizeof dest / sizeof dest[0]; i++)
+        if (dest[i] && *dest[i])
+            cli_clean_stale(dest[i]);
     return st;
 }
 
@@ -466,5 +469,7 @@ int cmd_say(int argc, char **argv)
         st = export_program(&e, r, &o, NULL);
     mq_render_free(r);
     cli_env_free(&e);
+    if (st == CLI_OK)
+        cli_clean_stale(o.out);
     return st;
 }

@@ -160,3 +160,22 @@ expect_rc "say 你好 exits 0" 0
 check "it is shorter than 400 ms ($(soxi -D "$T/word.wav" 2>/dev/null) s)" \
     awk -v d="$(soxi -D "$T/word.wav" 2>/dev/null)" 'BEGIN { exit !(d > 0 && d < 0.4) }'
 expect_in "and is brought to -23 LUFS" "$T/err" "2 channels, -23.0 LUFS"
+
+# What a render killed outright (SIGKILL, a power cut) leaves beside its
+# output — the hidden temporary file, as large as the export — is removed by
+# the next successful render of that output once 10 minutes old; a fresh one
+# (another render at work) and names of any other shape stay.
+mkdir -p "$T/stale"
+for f in .w.wav.Ab12Cd .w.srt.Zz9Yy8 .w.wav.notmine .x.wav.Qq1Ww2 .w.wav.Fresh1; do
+    head -c 1000 /dev/zero > "$T/stale/$f"
+done
+touch -d '1 hour ago' "$T/stale/.w.wav.Ab12Cd" "$T/stale/.w.srt.Zz9Yy8" \
+    "$T/stale/.w.wav.notmine" "$T/stale/.x.wav.Qq1Ww2"
+run_muqir say 你好 -o "$T/stale/w.wav" --quiet
+expect_rc "say into a folder with leftovers exits 0" 0
+run_muqir render "$T/own/show.yaml" -o "$T/stale/w.wav" --srt "$T/stale/w.srt" --quiet
+expect_rc "render into it exits 0" 0
+check "the old leftovers of w.wav and w.srt are gone" \
+    test ! -e "$T/stale/.w.wav.Ab12Cd" -a ! -e "$T/stale/.w.srt.Zz9Yy8"
+check "a fresh one, another output's and an odd name stay" \
+    test -e "$T/stale/.w.wav.Fresh1" -a -e "$T/stale/.x.wav.Qq1Ww2" -a -e "$T/stale/.w.wav.notmine"
