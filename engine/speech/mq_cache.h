@@ -64,7 +64,9 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
 
 /* Removes the least recently used entries until the cache fits its bound;
  * the output cache's entries in the same folder (mq_outcache.h) count too.
- * MQ_OK or MQ_EIO. */
+ * Also removes the temporary files of entries whose writer was killed
+ * (untouched for 10 minutes), which the bound does not count. MQ_OK or
+ * MQ_EIO. */
 int mq_cache_trim(mq_cache *c, mq_error *err);
 
 #endif

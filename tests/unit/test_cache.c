@@ -118,6 +118,29 @@ int main(void)
     CHECK_INT(mq_cache_trim(c, &err), MQ_OK, "trimmed");
     CHECK(access(entry_file(dir, keys[0]), F_OK) != 0, "the oldest entry is gone");
     CHECK(access(entry_file(dir, keys[2]), F_OK) == 0, "the newest is kept");
+
+    /* Temporary files a killed writer left go once 10 minutes old; one being
+     * written (fresh) and files of any other shape stay. */
+    const char *temps[] = { "cc/cc000003.mqs.Ab12Cd", "cc/cc000003.0.mqd.4242",
+                            "lexicon-0011223344556677.mqx.Zz9Yy8", "cc/cc000003.mqs.Fresh1",
+                            "cc/notes.txt" };
+    for (size_t k = 0; k < sizeof temps / sizeof temps[0]; k++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, temps[k]);
+        FILE *f = fopen(p, "wb");
+        if (f)
+            fclose(f);
+        struct timespec old_ts[2] = { { 1000000, 0 }, { 1000000, 0 } };
+        if (k < 3 || k == 4)
+            utimensat(AT_FDCWD, p, old_ts, 0);
+    }
+    CHECK_INT(mq_cache_trim(c, &err), MQ_OK, "trimmed again");
+    for (size_t k = 0; k < sizeof temps / sizeof temps[0]; k++) {
+        char p[4096], d[160];
+        snprintf(p, sizeof p, "%s/%s", dir, temps[k]);
+        snprintf(d, sizeof d, "%s %s", temps[k], k < 3 ? "(stale) is removed" : "stays");
+        CHECK((access(p, F_OK) == 0) == (k >= 3), d);
+    }
     mq_cache_free(c);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
