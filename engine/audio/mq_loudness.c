@@ -354,6 +354,12 @@ static double window_energy(const mq_meter *m, size_t n)
     return e / (double)n;
 }
 
+/* The energy of BS.1770-4's -70 LUFS absolute gate. */
+static double abs_gate_energy(void)
+{
+    return pow(10.0, (-70.0 + 0.691) / 10.0);
+}
+
 static double energy_to_lufs(double e)
 {
     return e > 0 ? -0.691 + 10.0 * log10(e) : -INFINITY;
@@ -427,7 +433,7 @@ int mq_meter_add(mq_meter *m, const float *frames, size_t n, mq_error *err)
 static size_t gate(const mq_meter *m, size_t w, size_t step, double rel_db, double *mean,
                    double *keep)
 {
-    const double abs_gate = pow(10.0, (-70.0 + 0.691) / 10.0);
+    const double abs_gate = abs_gate_energy();
     double sum = 0, rel = 0;
     size_t n = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -474,7 +480,7 @@ double mq_meter_integrated(mq_meter *m)
     for (int c = 0; c < m->channels; c++)
         e += m->g[c] * m->acc[c];
     e = frames ? e / (double)frames : 0;
-    return e >= pow(10.0, (-70.0 + 0.691) / 10.0) ? energy_to_lufs(e) : -INFINITY;
+    return e >= abs_gate_energy() ? energy_to_lufs(e) : -INFINITY;
 }
 
 double mq_meter_true_peak(mq_meter *m)

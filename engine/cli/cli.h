@@ -96,6 +96,13 @@ void cli_clean_stale(const char *path);
 
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that set cli_stop. */
 void cli_catch_signals(void);
+/* The same, for a command that writes files (render, say, bundle): SIGPIPE
+ * is ignored as well. */
+void cli_catch_signals_writing(void);
+
+/* Writes PATH's folder into DIR ("." without a slash, "/" at the root) and
+ * returns its last part. */
+const char *cli_dir_of(const char *path, char *dir, size_t size);
 
 /* Progress on stderr when it is a terminal: "\r[3/7] item name  42%". */
 typedef struct cli_progress {

@@ -1,6 +1,7 @@
 /* cli_common.c — shared pieces of the command line; see cli.h. */
 #include "cli.h"
 #include "../live/mq_device.h"
+#include "../util/mq_fdio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef MQ_DATADIR
@@ -216,6 +216,15 @@ int cli_stopped_status(void)
 {
     /* What a shell reports for a process the signal killed: 128 + its number. */
     return 128 + (cli_stop > 0 && cli_stop < 64 ? (int)cli_stop : SIGINT);
+}
+
+void cli_catch_signals_writing(void)
+{
+    cli_catch_signals();
+    /* Files are what such a command is for: a reader of its messages that
+     * goes away (`2>&1 | head -1`) must not kill it half-way; a failed
+     * write to stderr is harmless. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 void cli_catch_signals(void)
@@ -434,18 +443,24 @@ int cli_open_program(cli_env *e, const char *path, int channels, mq_render **r)
     return st;
 }
 
+const char *cli_dir_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, size, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
+             slash ? path : ".");
+    return slash ? slash + 1 : path;
+}
+
 /* PATH with its folder resolved (symbolic links, "..") into BUF: two names
  * of one place compare equal, whether or not the file exists yet. Returns
  * 0 when the folder cannot be resolved. */
 static int resolved(const char *path, char *buf, size_t size)
 {
-    const char *slash = strrchr(path, '/');
     char dir[PATH_MAX], real[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
-             slash ? path : ".");
+    const char *base = cli_dir_of(path, dir, sizeof dir);
     if (!realpath(dir, real))
         return 0;
-    return snprintf(buf, size, "%s/%s", real, slash ? slash + 1 : path) < (int)size;
+    return snprintf(buf, size, "%s/%s", real, base) < (int)size;
 }
 
 int cli_same_file(const char *a, const char *b)
@@ -455,6 +470,13 @@ int cli_same_file(const char *a, const char *b)
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
     char ra[PATH_MAX], rb[PATH_MAX];
     return resolved(a, ra, sizeof ra) && resolved(b, rb, sizeof rb) && !strcmp(ra, rb);
+}
+
+/* Whether PATH is the file ST describes (PATH may not exist). */
+static int is_file(const struct stat *st, const char *path)
+{
+    struct stat sp;
+    return path && stat(path, &sp) == 0 && sp.st_dev == st->st_dev && sp.st_ino == st->st_ino;
 }
 
 /* An output that would replace a file the program itself uses — its own
@@ -468,22 +490,25 @@ int cli_refuse_input(const mq_program *p, const char *dest, const char *flag)
         return CLI_OK;  /* a file that does not exist yet is nobody's input */
     const char *file = mq_program_file(p), *what = NULL;
     int line = 0, col = 0;
-    if (file && cli_same_file(dest, file))
+    if (is_file(&st, file))
         what = "the program itself";
     for (size_t i = 0; !what && i < mq_program_item_count(p); i++) {
         const mq_item *it = mq_program_item(p, i);
-        if (it->path && cli_same_file(dest, it->path))
+        if (is_file(&st, it->path))
             what = it->kind == MQ_ITEM_READ ? "a text the program reads"
                                             : "an audio file the program plays";
-        else if (it->bed && cli_same_file(dest, it->bed))
+        else if (is_file(&st, it->bed))
             what = "a bed the program plays";
         if (what)
             line = it->line, col = it->column;
     }
+    /* Entries of one lexicon file follow one another: each file is looked at once. */
+    const char *seen = file;
     for (size_t i = 0; !what && i < mq_program_lexicon_count(p); i++) {
         const mq_lex_entry *le = mq_program_lexicon(p, i);
-        if (le->file && file && !cli_same_file(le->file, file) && cli_same_file(dest, le->file))
+        if (le->file && (!seen || strcmp(le->file, seen)) && is_file(&st, le->file))
             what = "a lexicon the program uses";
+        seen = le->file;
     }
     if (!what)
         return CLI_OK;
@@ -506,16 +531,12 @@ int cli_refuse_input(const mq_program *p, const char *dest, const char *flag)
 
 void cli_clean_stale(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
-             slash ? path : ".");
+    const char *base = cli_dir_of(path, dir, sizeof dir);
     size_t blen = strlen(base);
     DIR *d = blen ? opendir(dir) : NULL;
     if (!d)
         return;
-    time_t now = time(NULL);
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name;
@@ -526,11 +547,8 @@ void cli_clean_stale(const char *path)
         int ok = 1;
         for (const char *q = n + 2 + blen; *q; q++)
             ok &= (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9');
-        char full[PATH_MAX];
-        struct stat st;
-        if (ok && snprintf(full, sizeof full, "%s/%s", dir, n) < (int)sizeof full &&
-            lstat(full, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > STALE_SECONDS)
-            unlink(full);
+        if (ok)
+            mq_unlink_stale(dir, n, STALE_SECONDS);
     }
     closedir(d);
 }

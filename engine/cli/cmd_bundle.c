@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +64,22 @@ static void title_of(const mq_item *it, size_t i, char *buf, size_t size)
     buf[w] = '\0';
     if (!w)
         snprintf(buf, size, "item-%zu", i + 1);
+}
+
+/* The files bundle writes into DIR: slot I < N is item I's clip (SRT 1: the
+ * captions beside it), N and N + 1 the manifest and the playlist. Writes
+ * the path into BUF; 0 when the slot has no such file (a pause, or captions
+ * of the manifest or the playlist). */
+static int bundle_path(const char *dir, const bitem *items, size_t n, size_t i, int srt,
+                       char *buf, size_t size)
+{
+    static const char *const own[] = { "manifest.json", "playlist.m3u" };
+    if ((i < n && items[i].skip) || (i >= n && srt))
+        return 0;
+    const char *f = i < n ? items[i].file : own[i - n];
+    int stem = srt ? (int)(strrchr(f, '.') - f) : (int)strlen(f);
+    snprintf(buf, size, "%s/%.*s%s", dir, stem, f, srt ? ".srt" : "");
+    return 1;
 }
 
 /* The key of item I: everything that shapes its file. */
@@ -325,11 +340,7 @@ int cmd_bundle(int argc, char **argv)
         cli_error("%s: cannot create the folder: %s", dir, strerror(errno));
         return CLI_FAIL;
     }
-    cli_catch_signals();
-    /* Files are what this command is for: a reader of its messages that goes
-     * away (`2>&1 | head -1`) must not kill it half-way; a failed write to
-     * stderr is harmless. */
-    signal(SIGPIPE, SIG_IGN);
+    cli_catch_signals_writing();
     mq_render *r = NULL;
     int st = cli_open_program(&e, argv[optind], 0, &r);
     size_t n = st == CLI_OK ? mq_program_item_count(e.program) : 0;
@@ -350,20 +361,19 @@ int cmd_bundle(int argc, char **argv)
      * is already a muqir bundle (its manifest says so), a file that is there:
      * a folder of the user's own, with a playlist.m3u of theirs, is not
      * written over. */
-    const char *own[] = { "manifest.json", "playlist.m3u" };
+    for (size_t i = 0; i < n && st == CLI_OK; i++) {
+        const mq_item *it = mq_program_item(e.program, i);
+        char title[256];
+        items[i].skip = it->kind == MQ_ITEM_PAUSE;
+        title_of(it, i, title, sizeof title);
+        snprintf(items[i].file, sizeof items[i].file, "%02zu-%s.%s", i + 1, title, ext);
+    }
     int ours = old && strstr(old, "\"format\": \"muqir-bundle-") != NULL;
     for (size_t i = 0; i < n + 2 && st == CLI_OK; i++) {
-        char f[4096], title[256];
-        const mq_item *it = i < n ? mq_program_item(e.program, i) : NULL;
-        if (it && it->kind == MQ_ITEM_PAUSE)
-            continue;
-        if (it)
-            title_of(it, i, title, sizeof title);
-        for (int srt = 0; srt < (it ? 2 : 1) && st == CLI_OK; srt++) {
-            if (it)
-                snprintf(f, sizeof f, "%s/%02zu-%s.%s", dir, i + 1, title, srt ? "srt" : ext);
-            else
-                snprintf(f, sizeof f, "%s/%s", dir, own[i - n]);
+        char f[4096];
+        for (int srt = 0; srt < 2 && st == CLI_OK; srt++) {
+            if (!bundle_path(dir, items, n, i, srt, f, sizeof f))
+                continue;
             st = cli_refuse_input(e.program, f, "-o");
             struct stat sb;
             if (st == CLI_OK && !ours && lstat(f, &sb) == 0) {
@@ -380,15 +390,9 @@ int cmd_bundle(int argc, char **argv)
         st = write_outputs(&e, dir, ext, items, 0, target);
     size_t rendered = 0, kept = 0;
     for (size_t i = 0; i < n && st == CLI_OK; i++) {
-        const mq_item *it = mq_program_item(e.program, i);
         bitem *b = &items[i];
-        if (it->kind == MQ_ITEM_PAUSE) {
-            b->skip = 1;
+        if (b->skip)
             continue;
-        }
-        char title[256];
-        title_of(it, i, title, sizeof title);
-        snprintf(b->file, sizeof b->file, "%02zu-%s.%s", i + 1, title, ext);
         b->text = spoken_text(r, i);
         if (item_key(&e, r, i, ext, target, b->key)) {
             st = CLI_USAGE;
@@ -442,15 +446,9 @@ int cmd_bundle(int argc, char **argv)
                 rendered, rendered == 1 ? "" : "s", kept);
     for (size_t i = 0; st == CLI_OK && i < n + 2; i++) {
         char f[4096];
-        if (i < n && items[i].skip)
-            continue;
-        snprintf(f, sizeof f, "%s/%s", dir, i < n ? items[i].file : own[i - n]);
-        cli_clean_stale(f);
-        char *dot = i < n ? strrchr(f, '.') : NULL;
-        if (dot && (size_t)(dot - f) + 5 <= sizeof f) {
-            strcpy(dot, ".srt");
-            cli_clean_stale(f);
-        }
+        for (int srt = 0; srt < 2; srt++)
+            if (bundle_path(dir, items, n, i, srt, f, sizeof f))
+                cli_clean_stale(f);
     }
     for (size_t i = 0; i < n && items; i++)
         free(items[i].text);

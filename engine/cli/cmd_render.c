@@ -10,7 +10,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,32 +29,27 @@ typedef struct render_opts {
 } render_opts;
 
 /* Whether PATH can be written: its folder exists and is writable, and PATH is
- * not a folder or a read-only file. Checked before any work, so that a typo in a caption path
- * does not cost a long render (or leave the audio written and the captions
- * not). Returns CLI_OK or CLI_FAIL with the message printed. */
+ * not a folder or a read-only file. Checked before any work, so that a typo
+ * in a caption path does not cost a long render (or leave the audio written
+ * and the captions not). Returns CLI_OK or CLI_FAIL with the message printed. */
 static int check_dest(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
         cli_error("%s: is a folder; give a file name", path);
         return CLI_FAIL;
     }
     /* The new file is renamed over the old one, which needs only the
      * folder's permission; a file someone made read-only is not replaced
      * behind their back (root included: no write bit at all counts). */
-    if (stat(path, &st) == 0 && (access(path, W_OK) != 0 || !(st.st_mode & 0222))) {
+    if (exists && (access(path, W_OK) != 0 || !(st.st_mode & 0222))) {
         cli_error("%s: is read-only; muqir does not replace it (make it writable, or give "
                   "another name)", path);
         return CLI_FAIL;
     }
     char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    cli_dir_of(path, dir, sizeof dir);
     if (access(dir, W_OK) != 0) {
         cli_error("%s: cannot write there: %s", path, strerror(errno));
         return CLI_FAIL;
@@ -369,11 +363,7 @@ int cmd_render(int argc, char **argv)
         cli_error("render: expected one PROGRAM (usage: %s)", usage);
         return CLI_USAGE;
     }
-    cli_catch_signals();
-    /* Files are what this command is for: a reader of its messages that goes
-     * away (`2>&1 | head -1`) must not kill it half-way; a failed write to
-     * stderr is harmless. */
-    signal(SIGPIPE, SIG_IGN);
+    cli_catch_signals_writing();
     mq_render *r = NULL;
     out_cache oc = { 0 };
     st = cli_open_voices(&e);
@@ -442,11 +432,7 @@ int cmd_say(int argc, char **argv)
         }
     }
     snprintf(yaml + w, len - w, "\"\n");
-    cli_catch_signals();
-    /* Files are what this command is for: a reader of its messages that goes
-     * away (`2>&1 | head -1`) must not kill it half-way; a failed write to
-     * stderr is harmless. */
-    signal(SIGPIPE, SIG_IGN);
+    cli_catch_signals_writing();
     st = cli_open_voices(&e);
     if (st == CLI_OK) {
         mq_diags *d = mq_diags_create();

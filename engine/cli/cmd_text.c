@@ -13,15 +13,9 @@ static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t l
 {
     mq_error err = { 0 };
     mq_reading *r = NULL;
-    mq_text_pos *at = NULL;
-    char *clean = mq_text_clean_mapped(line, len, &at, &err);
-    if (clean) {
-        /* One input line gives one output line: paragraph breaks cannot occur.
-         * Columns are the line's as written (spaces the cleaning drops count). */
-        mq_reader_read_mapped(e->reader, clean, strlen(clean), at, &r, &err);
-        free(clean);
-        free(at);
-    }
+    /* One input line gives one output line: paragraph breaks cannot occur.
+     * Columns are the line's as written (spaces the cleaning drops count). */
+    mq_reader_read_text(e->reader, line, len, &r, &err);
     if (!r) {
         putchar('\n');
         /* The text stage saw one line, so it says "1:COLUMN: ..."; in a file

@@ -33,14 +33,7 @@ static int read_item(mq_render *r, const mq_item *it, size_t i, mq_diags *diags,
 {
     const char *file = mq_program_file(r->env.program);
     mq_error e = { 0 };
-    mq_text_pos *at = NULL;
-    char *clean = mq_text_clean_mapped(it->text, strlen(it->text), &at, &e);
-    if (clean) {
-        /* Messages name the place in the file as written, not in the clean text. */
-        mq_reader_read_mapped(r->env.reader, clean, strlen(clean), at, &r->readings[i], &e);
-        free(clean);
-        free(at);
-    }
+    mq_reader_read_text(r->env.reader, it->text, strlen(it->text), &r->readings[i], &e);
     if (e.code == MQ_ENOMEM)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
     if (e.code == MQ_OK && mq_reading_syllables(r->readings[i]) == 0) {

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -283,21 +282,15 @@ static int same_key(const char *a, const char *b)
  * leftover, and is removed. */
 #define TEMP_STALE_SECONDS 600
 
-static void drop_if_stale_temp(const char *dir, const char *name, time_t now)
+static void drop_if_stale_temp(const char *dir, const char *name)
 {
-    if (!strstr(name, ".mqs.") && !strstr(name, ".mqo.") && !strstr(name, ".mqd.") &&
-        !strstr(name, ".mqx."))
-        return;
-    char path[PATH_MAX];
-    struct stat st;
-    if (snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path &&
-        lstat(path, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > TEMP_STALE_SECONDS)
-        unlink(path);
+    if (strstr(name, ".mqs.") || strstr(name, ".mqo.") || strstr(name, ".mqd.") ||
+        strstr(name, ".mqx."))
+        mq_unlink_stale(dir, name, TEMP_STALE_SECONDS);
 }
 
 int mq_cache_trim(mq_cache *c, mq_error *err)
 {
-    time_t now = time(NULL);
     cache_file *files = NULL;
     size_t n = 0, cap = 0;
     uint64_t total = 0;
@@ -306,7 +299,7 @@ int mq_cache_trim(mq_cache *c, mq_error *err)
         return mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
     struct dirent *d;
     while ((d = readdir(top))) {
-        drop_if_stale_temp(c->dir, d->d_name, now);
+        drop_if_stale_temp(c->dir, d->d_name);
         if (d->d_name[0] == '.' || strlen(d->d_name) != 2)
             continue;
         char sub[PATH_MAX];
@@ -315,7 +308,7 @@ int mq_cache_trim(mq_cache *c, mq_error *err)
         struct dirent *e;
         while (s && (e = readdir(s))) {
             size_t len = strlen(e->d_name);
-            drop_if_stale_temp(sub, e->d_name, now);
+            drop_if_stale_temp(sub, e->d_name);
             /* Speech entries (.mqs) and output entries: an index (.mqo) and
              * its files (.mqd), which age with their index. */
             if (len < 5 || (strcmp(e->d_name + len - 4, ".mqs") &&

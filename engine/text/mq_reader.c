@@ -570,6 +570,33 @@ int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_
     return MQ_OK;
 }
 
+int mq_reader_read_text(mq_reader *rd, const char *text, size_t len, mq_reading **out,
+                        mq_error *err)
+{
+    *out = NULL;
+    mq_error e = { 0 };
+    char *clean = mq_text_clean(text, len, &e);
+    int rc = clean ? mq_reader_read(rd, clean, strlen(clean), out, &e) : e.code;
+    free(clean);
+    if (rc == MQ_EINPUT && clean) {
+        /* Only a message needs the places in TEXT (up to 40 bytes of map per
+         * byte of text): the clean text is made again with its map, and read
+         * again for the message, once, when there is one to give. */
+        mq_text_pos *at = NULL;
+        mq_reading *again = NULL;
+        mq_error m = { 0 };
+        clean = mq_text_clean_mapped(text, len, &at, &m);
+        if (clean && mq_reader_read_mapped(rd, clean, strlen(clean), at, &again, &m) == MQ_EINPUT)
+            e = m;
+        mq_reading_free(again);
+        free(clean);
+        free(at);
+    }
+    if (rc != MQ_OK && err)
+        *err = e;
+    return rc;
+}
+
 void mq_reading_free(mq_reading *r)
 {
     if (!r)

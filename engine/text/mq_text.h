@@ -102,6 +102,13 @@ int mq_reader_read(mq_reader *rd, const char *text, size_t len, mq_reading **out
  * per byte of TEXT, from mq_text_clean_mapped; NULL: the clean text's own). */
 int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_text_pos *at,
                           mq_reading **out, mq_error *err);
+/*
+ * Cleans LEN bytes of TEXT as the user wrote it (mq_text_clean) and reads
+ * the result: the two steps every caller takes. MQ_OK and *OUT; the errors
+ * of both, with LINE:COLUMN in messages giving the place in TEXT.
+ */
+int mq_reader_read_text(mq_reader *rd, const char *text, size_t len, mq_reading **out,
+                        mq_error *err);
 void mq_reading_free(mq_reading *r);
 
 size_t mq_reading_phrase_count(const mq_reading *r);

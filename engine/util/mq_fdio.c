@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int mq_read_all(int fd, void *buf, size_t n)
@@ -55,4 +56,13 @@ int mq_mkdirs(const char *path)
         *p = '/';
     }
     return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int mq_unlink_stale(const char *dir, const char *name, long seconds)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    return snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path &&
+           lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           time(NULL) - st.st_mtime > seconds && unlink(path) == 0;
 }

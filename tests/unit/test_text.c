@@ -93,6 +93,13 @@ static void test_clean_map(void)
     CHECK_HAS(err.msg, "6:4: inline reading", "the reader names the place in the input");
     CHECK_INT(mq_reader_read(rd, out, strlen(out), &r, &err), MQ_EINPUT, "also unmapped");
     CHECK_HAS(err.msg, "3:2: inline reading", "unmapped, it names the place in the clean text");
+    CHECK_INT(mq_reader_read_text(rd, in, strlen(in), &r, &err), MQ_EINPUT,
+              "cleaning and reading in one call: refused too");
+    CHECK_HAS(err.msg, "6:4: inline reading", "and named at its place in the input");
+    const char *good = "\xEF\xBB\xBF甲乙。\r\n";
+    CHECK_INT(mq_reader_read_text(rd, good, strlen(good), &r, &err), MQ_OK,
+              "a good text is read in one call");
+    mq_reading_free(r);
     free(out);
     free(at);
     at = (mq_text_pos *)&err;
