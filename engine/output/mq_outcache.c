@@ -165,8 +165,9 @@ static void hash_voice(mq_hash *h, const mq_voiceset *vs, const char *name)
                  v->pause_paragraph);
 }
 
-/* Every field of mq_item is hashed below: one added to it must be added here. */
-_Static_assert(sizeof(mq_item) == 160, "mq_item changed: hash its new fields in mq_outcache_key");
+/* Every field of mq_item is hashed below: one added to it must be added here.
+ * (Not text_src, text_line and text_column: they only place messages.) */
+_Static_assert(sizeof(mq_item) == 176, "mq_item changed: hash its new fields in mq_outcache_key");
 
 int mq_outcache_key(const mq_outcache_inputs *in, char hex[MQ_HASH_HEX], mq_error *err)
 {

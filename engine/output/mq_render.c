@@ -3,6 +3,7 @@
 #include "mq_render_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,17 @@ void mq_render_free(mq_render *r)
 static int is_speech(const mq_item *it)
 {
     return it->kind == MQ_ITEM_ANNOUNCE || it->kind == MQ_ITEM_READ;
+}
+
+/* A reader's message starts with the LINE:COLUMN it is about; returns the
+ * rest, the place in *LINE and *COLUMN (0 when there is none). */
+static const char *split_place(const char *msg, int *line, int *column)
+{
+    int n = 0;
+    if (sscanf(msg, "%d:%d: %n", line, column, &n) == 2 && n > 0)
+        return msg + n;
+    *line = *column = 0;
+    return msg;
 }
 
 /* Reads one item's text; a text problem becomes a diagnostic at the place the
@@ -57,10 +69,30 @@ static int read_item(mq_render *r, const mq_item *it, size_t i, mq_diags *diags,
     }
     if (e.code == MQ_OK)
         return MQ_OK;
-    if (it->kind == MQ_ITEM_READ)
-        mq_diags_add(diags, it->path, 0, 0, "%s", e.msg);
-    else
+    int line, column;
+    const char *msg = split_place(e.msg, &line, &column);
+    if (it->kind == MQ_ITEM_READ) {
+        mq_diags_add(diags, it->path, line, column, "%s", msg);
+        return MQ_EINPUT;
+    }
+    /* An announcement's places are in the program file when its text is
+     * there character for character (no escapes). */
+    mq_text_pos *origin = NULL;
+    mq_reading *again = NULL;
+    mq_error m = { 0 };
+    int placed = it->text_src &&
+                 mq_text_places(it->text, strlen(it->text), it->text_src, strlen(it->text_src),
+                                it->text_line, it->text_column, &origin) == MQ_OK &&
+                 mq_reader_read_text_at(r->env.reader, it->text, strlen(it->text), origin,
+                                        &again, &m) == MQ_EINPUT;
+    mq_reading_free(again);
+    free(origin);
+    if (placed) {
+        msg = split_place(m.msg, &line, &column);
+        mq_diags_add(diags, file, line, column, "%s", msg);
+    } else {
         mq_diags_add(diags, file, it->line, it->column, "in the announcement: %s", e.msg);
+    }
     return MQ_EINPUT;
 }
 

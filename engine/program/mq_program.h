@@ -33,6 +33,9 @@ typedef struct mq_item {
     const char *name;       /* cue label, or NULL */
     const char *text;       /* announce: the text; read: the whole file's contents
                                (valid UTF-8, BOM removed); else NULL */
+    const char *text_src;   /* announce: the text as written in the program file, quotes
+                               and indentation included; NULL if not known */
+    int text_line, text_column; /* announce: where TEXT_SRC starts in the program file */
     const char *path;       /* read/music/clip: the file, resolved against the
                                program's folder; else NULL */
     const char *source;     /* read/music/clip: the path as written; else NULL */

@@ -39,6 +39,9 @@ typedef struct mq_node {
     int line, column;           /* 1-based */
     const char *str;            /* scalar: the value, NUL-terminated (may hold NULs) */
     size_t len;
+    const char *src;            /* scalar: where it is written in the program text
+                                   (valid while loading; NULL if not found) */
+    size_t src_len;             /* scalar: bytes it takes there, quotes included */
     int is_null;                /* scalar: a plain ~, null or nothing */
     struct mq_node **kids;      /* seq: items; map: key, value, key, value, ... */
     size_t n_kids, cap_kids;

@@ -195,6 +195,12 @@ static void kind_value(mq_loader *ld, mq_item *it, const mq_node *v)
             mq_ld_error(ld, v, "'announce' text is empty");
             it->text = NULL;
         }
+        if (it->text && v->src) {
+            it->text_src = mq_arena_strndup(&ld->prog->arena, v->src, v->src_len);
+            it->text_line = v->line;
+            it->text_column = v->column;
+            ld->nomem |= !it->text_src;
+        }
         return;
     case MQ_ITEM_READ:
     case MQ_ITEM_MUSIC:

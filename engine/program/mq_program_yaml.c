@@ -22,6 +22,8 @@ typedef struct builder {
     size_t nodes;
     mq_node *root;
     int documents;
+    size_t cur;                 /* src_at's place: byte offset, line and column */
+    int cur_line, cur_col;
 } builder;
 
 static mq_node *new_node(builder *b, mq_node_type type, const yaml_mark_t *m)
@@ -36,6 +38,31 @@ static mq_node *new_node(builder *b, mq_node_type type, const yaml_mark_t *m)
     n->line = (int)m->line + 1;
     n->column = (int)m->column + 1;
     return n;
+}
+
+/* The byte in the program text at the 0-based LINE and COLUMN of a libyaml
+ * mark (columns in characters, as mq_text_position counts them), or NULL.
+ * Scalars come in the order they are written, so the walk goes on from the
+ * last place asked for: the whole text is walked once. */
+static const char *src_at(builder *b, size_t line, size_t column)
+{
+    const int l = (int)line + 1, c = (int)column + 1;
+    if (l < b->cur_line || (l == b->cur_line && c < b->cur_col) || !b->cur_line) {
+        b->cur = b->len >= 3 && !memcmp(b->data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        b->cur_line = b->cur_col = 1;
+    }
+    while (b->cur < b->len && (b->cur_line < l || (b->cur_line == l && b->cur_col < c))) {
+        if (b->data[b->cur] == '\n') {
+            b->cur_line++;
+            b->cur_col = 1;
+        } else {
+            b->cur_col++;
+        }
+        b->cur++;
+        while (b->cur < b->len && ((unsigned char)b->data[b->cur] & 0xC0) == 0x80)
+            b->cur++;
+    }
+    return b->cur_line == l && b->cur_col == c ? b->data + b->cur : NULL;
 }
 
 static const char *type_name(const mq_node *n)
@@ -215,6 +242,13 @@ static int on_event(builder *b, const yaml_event_t *ev)
             return -1;
         }
         n->is_null = is_null_scalar(ev);
+        n->src = src_at(b, ev->start_mark.line, ev->start_mark.column);
+        if (n->src) {
+            const char *end = src_at(b, ev->end_mark.line, ev->end_mark.column);
+            n->src_len = end && end >= n->src ? (size_t)(end - n->src) : 0;
+            if (!end)
+                n->src = NULL;
+        }
         return attach(b, n) < 0 ? -1 : 1;
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT:

@@ -86,6 +86,12 @@ char *mq_text_clean(const char *text, size_t len, mq_error *err)
 
 char *mq_text_clean_mapped(const char *text, size_t len, mq_text_pos **map, mq_error *err)
 {
+    return mq_text_clean_at(text, len, NULL, map, err);
+}
+
+char *mq_text_clean_at(const char *text, size_t len, const mq_text_pos *origin,
+                       mq_text_pos **map, mq_error *err)
+{
     uint32_t *cps = malloc((len + 1) * sizeof *cps);
     mq_text_pos *at = map ? malloc((len + 1) * sizeof *at) : NULL, *outmap = NULL;
     line *lines = NULL;
@@ -103,21 +109,22 @@ char *mq_text_clean_mapped(const char *text, size_t len, mq_text_pos **map, mq_e
     while (i < len) {
         uint32_t c;
         size_t k = mq_utf8_next(text + i, len - i, &c);
+        const mq_text_pos here = origin ? origin[i] : (mq_text_pos){ lno, col };
         if (c == 0xFFFD && !(k == 3 && !memcmp(text + i, "\xEF\xBF\xBD", 3))) {
-            mq_error_set(err, MQ_EINPUT, "%d:%d: invalid UTF-8 (byte 0x%02X)", lno, col,
-                         (unsigned char)text[i]);
+            mq_error_set(err, MQ_EINPUT, "%d:%d: invalid UTF-8 (byte 0x%02X)", here.line,
+                         here.column, (unsigned char)text[i]);
             free(at);
             free(cps);
             return NULL;
         }
         if (c == 0) {
-            mq_error_set(err, MQ_EINPUT, "%d:%d: NUL byte in text", lno, col);
+            mq_error_set(err, MQ_EINPUT, "%d:%d: NUL byte in text", here.line, here.column);
             free(at);
             free(cps);
             return NULL;
         }
         if (at)
-            at[ncp] = (mq_text_pos){ lno, col };
+            at[ncp] = here;
         i += k;
         col++;
         if (c == '\n') {
@@ -197,7 +204,7 @@ char *mq_text_clean_mapped(const char *text, size_t len, mq_text_pos **map, mq_e
     }
     out[o] = '\0';
     if (outmap) {
-        outmap[o] = (mq_text_pos){ lno, col };   /* the end of the input */
+        outmap[o] = origin ? origin[len] : (mq_text_pos){ lno, col };  /* the end */
         *map = outmap;
     }
     free(lines);

@@ -102,8 +102,25 @@ void mq_reader_free(mq_reader *rd)
 
 size_t mq_reader_memory(const mq_reader *rd) { return mq_lexicon_memory(rd->lx); }
 
-/* Counts syllables in PINYIN and checks each; returns the count or -1. */
-static int count_syllables(const char *pinyin)
+/* Writes ü as v in S, in place (the lexicon's spelling, and one byte). */
+static void fold_u(char *s)
+{
+    char *o = s;
+    for (const char *i = s; *i;) {
+        if ((unsigned char)i[0] == 0xC3 && (unsigned char)i[1] == 0xBC) {
+            *o++ = 'v';
+            i += 2;
+        } else {
+            *o++ = *i++;
+        }
+    }
+    *o = '\0';
+}
+
+/* Counts syllables in PINYIN; with WHY, checks each too and returns -1 with
+ * what is wrong in WHY (SIZE bytes) for a bad one. (The lexicon's own
+ * readings were checked as it was loaded.) */
+static int count_syllables(const char *pinyin, char *why, size_t size)
 {
     int n = 0;
     const char *p = pinyin;
@@ -113,11 +130,13 @@ static int count_syllables(const char *pinyin)
         if (!*p)
             break;
         size_t k = strcspn(p, " ");
-        if (!mq_syllable_ok(p, k))
+        if (why && !mq_syllable_check(p, k, why, size))
             return -1;
         n++;
         p += k;
     }
+    if (!n && why)
+        snprintf(why, size, "no pinyin given");
     return n;
 }
 
@@ -134,11 +153,10 @@ static size_t count_chars(const char *s)
 
 int mq_reader_add_entry(mq_reader *rd, const char *text, const char *pinyin, mq_error *err)
 {
-    int n = count_syllables(pinyin);
-    if (n < 0)
-        return mq_error_set(err, MQ_EINPUT,
-                            "reading '%s' for '%s' is not pinyin with tone digits 1-5 "
-                            "(e.g. wu1 lan2)", pinyin, text);
+    char why[160];
+    int n = count_syllables(pinyin, why, sizeof why);
+    if (n <= 0)
+        return mq_error_set(err, MQ_EINPUT, "reading '%s' for '%s': %s", pinyin, text, why);
     if ((size_t)n != count_chars(text))
         return mq_error_set(err, MQ_EINPUT, "'%s' has %zu characters but the reading '%s' "
                             "has %d syllables", text, count_chars(text), pinyin, n);
@@ -226,7 +244,7 @@ static int read_han(mq_reader *rd, const char *s, size_t len, size_t base, mq_un
         int nsyl = -1;
         int found = mq_lexicon_lookup(rd->lx, s + off[i], wl, buf, sizeof buf, &freq);
         if (found)
-            nsyl = count_syllables(buf);
+            nsyl = count_syllables(buf, NULL, 0);
         if (nsyl == (int)(j - i)) {
             /* A user's reading is final; a built-in one may meet context rules. */
             rc = push_reading(us, s, off + i, j - i, buf, found == 2, base);
@@ -326,11 +344,13 @@ static int inline_fix(const char *s, size_t len, const mq_text_pos *at, size_t *
     memcpy(body, s + open + 1, blen);
     body[blen] = '\0';
     char *bar = strchr(body, '|');
-    const char *pinyin = bar ? bar + 1 : body;
-    int nsyl = count_syllables(pinyin);
+    char *pinyin = bar ? bar + 1 : body;
+    char why[160];
+    int nsyl = count_syllables(pinyin, why, sizeof why);
     if (nsyl <= 0)
-        return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading {%s}: '%s' is not pinyin "
-                            "with tone digits 1-5 (e.g. chong2)", line, col, body, pinyin);
+        return mq_error_set(err, MQ_EINPUT, "%d:%d: inline reading {%s}: %s", line, col, body,
+                            why);
+    fold_u(pinyin);
     if (bar) {
         *bar = '\0';
         size_t nc = count_chars(body);
@@ -573,9 +593,16 @@ int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_
 int mq_reader_read_text(mq_reader *rd, const char *text, size_t len, mq_reading **out,
                         mq_error *err)
 {
+    return mq_reader_read_text_at(rd, text, len, NULL, out, err);
+}
+
+int mq_reader_read_text_at(mq_reader *rd, const char *text, size_t len,
+                           const mq_text_pos *origin, mq_reading **out, mq_error *err)
+{
     *out = NULL;
     mq_error e = { 0 };
-    char *clean = mq_text_clean(text, len, &e);
+    char *clean = origin ? mq_text_clean_at(text, len, origin, NULL, &e)
+                         : mq_text_clean(text, len, &e);
     int rc = clean ? mq_reader_read(rd, clean, strlen(clean), out, &e) : e.code;
     free(clean);
     if (rc == MQ_EINPUT && clean) {
@@ -585,7 +612,7 @@ int mq_reader_read_text(mq_reader *rd, const char *text, size_t len, mq_reading 
         mq_text_pos *at = NULL;
         mq_reading *again = NULL;
         mq_error m = { 0 };
-        clean = mq_text_clean_mapped(text, len, &at, &m);
+        clean = mq_text_clean_at(text, len, origin, &at, &m);
         if (clean && mq_reader_read_mapped(rd, clean, strlen(clean), at, &again, &m) == MQ_EINPUT)
             e = m;
         mq_reading_free(again);

@@ -47,6 +47,22 @@ typedef struct mq_text_pos {
  * user will find it. On failure *MAP is NULL.
  */
 char *mq_text_clean_mapped(const char *text, size_t len, mq_text_pos **map, mq_error *err);
+/* As mq_text_clean_mapped, with the places (in *MAP and in messages) taken
+ * from ORIGIN, the place of each byte of TEXT and of its end (LEN + 1
+ * entries, from mq_text_places), instead of TEXT's own lines and columns. */
+char *mq_text_clean_at(const char *text, size_t len, const mq_text_pos *origin,
+                       mq_text_pos **map, mq_error *err);
+
+/*
+ * Finds where the LEN bytes of TEXT, a YAML value, stand in SRC (SRC_LEN
+ * bytes), the value as written in the program file from its first character
+ * (quotes, block header and indentation included), which is at LINE:COLUMN
+ * there. MQ_OK and *PLACES (free() it; LEN + 1 entries, the last for the
+ * end); MQ_EINPUT when the value is not there character for character (an
+ * escape such as \u91cd stands for it), MQ_ENOMEM.
+ */
+int mq_text_places(const char *text, size_t len, const char *src, size_t src_len, int line,
+                   int column, mq_text_pos **places);
 
 typedef struct mq_reader mq_reader;
 
@@ -109,6 +125,10 @@ int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_
  */
 int mq_reader_read_text(mq_reader *rd, const char *text, size_t len, mq_reading **out,
                         mq_error *err);
+/* As mq_reader_read_text, with the places in messages taken from ORIGIN (as
+ * for mq_text_clean_at; NULL: TEXT's own). */
+int mq_reader_read_text_at(mq_reader *rd, const char *text, size_t len,
+                           const mq_text_pos *origin, mq_reading **out, mq_error *err);
 void mq_reading_free(mq_reading *r);
 
 size_t mq_reading_phrase_count(const mq_reading *r);

@@ -65,7 +65,12 @@ size_t mq_utf8_put(uint32_t cp, char *buf);
 /* Classes of characters the reader cares about. */
 int mq_is_han(uint32_t cp);
 
-/* Checks one syllable "zhong1": letters a-z (v for ü) then one tone digit 1-5. */
+/* Checks one syllable "zhong1" (LEN bytes at S): a Mandarin syllable in
+ * Hanyu Pinyin (ü written v or ü) then one tone digit 1-5. Returns 1 if so;
+ * else 0 and, when WHY is not NULL, what is wrong in WHY (SIZE bytes), with
+ * a "did you mean" for a near miss such as zhogn1. (mq_syllables.c) */
+int mq_syllable_check(const char *s, size_t len, char *why, size_t size);
+/* mq_syllable_check without the reason. */
 int mq_syllable_ok(const char *s, size_t len);
 
 #endif

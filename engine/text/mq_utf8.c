@@ -27,12 +27,3 @@ int mq_is_han(uint32_t cp)
            (cp >= 0x20000 && cp <= 0x2EBEF) || (cp >= 0xF900 && cp <= 0xFAFF) || cp == 0x3007;
 }
 
-int mq_syllable_ok(const char *s, size_t len)
-{
-    if (len < 2 || len > 7 || s[len - 1] < '1' || s[len - 1] > '5')
-        return 0;
-    for (size_t i = 0; i + 1 < len; i++)
-        if (s[i] < 'a' || s[i] > 'z')
-            return 0;
-    return 1;
-}

@@ -2,7 +2,9 @@
  * segmentation, sandhi of 一 and 不, inline fixes, phrases and sentences. */
 #include "mq_test.h"
 #include "text/mq_text.h"
+#include "text/mq_text_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static mq_reader *rd;
@@ -210,6 +212,106 @@ static void test_inline_and_phrases(void)
     CHECK_STR(reading("长"), "zhang3", "a user entry wins over the built-in reading");
 }
 
+/* Every syllable in the committed lexicon's files passes mq_syllable_check:
+ * its table was made from them, and must not fall behind a rebuilt lexicon. */
+static void test_syllable_table(void)
+{
+    static const char *const files[] = { "chars.tsv", "words.tsv", "places.tsv",
+                                         "overrides.tsv" };
+    size_t checked = 0, bad = 0;
+    char first_bad[64] = "";
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[256], line[4096];
+        snprintf(path, sizeof path, "voices/lexicon/%s", files[f]);
+        FILE *fp = fopen(path, "r");
+        CHECK(fp != NULL, path);
+        while (fp && fgets(line, sizeof line, fp)) {
+            char *tab = strchr(line, '\t');
+            if (line[0] == '#' || !tab)
+                continue;
+            char *py = tab + 1;
+            py[strcspn(py, "\t\n")] = '\0';
+            for (char *p = py; *p;) {
+                size_t k = strcspn(p, " ,");
+                if (k && !mq_syllable_ok(p, k) && bad++ == 0)
+                    snprintf(first_bad, sizeof first_bad, "%.*s in %s", (int)k, p, files[f]);
+                checked += k > 0;
+                p += k + (p[k] != '\0');
+            }
+        }
+        if (fp)
+            fclose(fp);
+    }
+    CHECK(checked > 100000, "the lexicon's syllables were checked");
+    CHECK_STR(first_bad, "", "every syllable of the lexicon is in the table");
+    CHECK_INT(bad, 0, "no syllable of the lexicon is refused");
+
+    char why[160];
+    CHECK_INT(mq_syllable_check("zhong1", 6, why, sizeof why), 1, "zhong1 is a syllable");
+    CHECK_INT(mq_syllable_check("lü4", 4, why, sizeof why), 1, "ü is taken as written");
+    CHECK_INT(mq_syllable_check("lue4", 4, why, sizeof why), 1, "lue for lüe");
+    CHECK_INT(mq_syllable_check("zhogn1", 6, why, sizeof why), 0, "a typo is refused");
+    CHECK_HAS(why, "did you mean zhong1?", "with the syllable it is likely to be");
+    CHECK_INT(mq_syllable_check("qqq1", 4, why, sizeof why), 0, "noise is refused");
+    CHECK_HAS(why, "'qqq1' is not a Mandarin syllable", "and named");
+    CHECK_INT(mq_syllable_check("huar1", 5, why, sizeof why), 0, "erhua is two syllables");
+    CHECK_INT(mq_syllable_check("ma", 2, why, sizeof why), 0, "no tone digit");
+    CHECK_HAS(why, "write ma1 .. ma5", "the tones a known syllable can take");
+    CHECK_INT(mq_syllable_check("ma6", 3, why, sizeof why), 0, "tone 6");
+    CHECK_INT(mq_syllable_check("Ma1", 3, why, sizeof why), 0, "upper case");
+    CHECK_INT(mq_syllable_check("zhuangzhuangzhuang1", 18, why, sizeof why), 0,
+              "a long run of letters");
+    CHECK_STR(reading("{绿|lü4}"), "lv4", "an inline ü is read as the lexicon writes it");
+    CHECK_HAS(reading("重{zhogn2}庆"), "did you mean zhong2?", "an inline typo is named");
+    mq_error err = { 0 };
+    CHECK_INT(mq_reader_add_entry(rd, "重庆", "chogn2 qing4", &err), MQ_EINPUT,
+              "a lexicon entry with a typo is refused");
+    CHECK_HAS(err.msg, "did you mean chong2?", "with the likely syllable");
+}
+
+/* mq_text_places: an announcement's characters in the program file. */
+static char *places_of(const char *text, const char *src, int line, int column)
+{
+    static char buf[512];
+    mq_text_pos *at = NULL;
+    if (mq_text_places(text, strlen(text), src, strlen(src), line, column, &at) != MQ_OK)
+        return "none";
+    size_t o = 0;
+    for (size_t i = 0; i <= strlen(text) && o + 16 < sizeof buf; i++)
+        if (((unsigned char)text[i] & 0xC0) != 0x80)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%d:%d ", at[i].line, at[i].column);
+    free(at);
+    return buf;
+}
+
+static void test_places(void)
+{
+    CHECK_STR(places_of("重{x}", "重{x}\n", 3, 15), "3:15 3:16 3:17 3:18 3:19 ", "plain");
+    CHECK_STR(places_of("It's 重", "'It''s 重'", 1, 5), "1:6 1:7 1:8 1:10 1:11 1:12 1:13 ",
+              "single-quoted: '' is one quote");
+    CHECK_STR(places_of("重", "\"\\u91cd\"", 1, 1), "none", "an escape: no places");
+    CHECK_STR(places_of("甲\n乙{\n", "|\n    甲\n    乙{\n", 2, 13),
+              "3:5 3:6 4:5 4:6 4:7 5:1 ", "a literal block, header line skipped");
+    CHECK_STR(places_of("甲 乙", ">-\n  甲\n  乙\n", 1, 10), "2:3 3:1 3:3 3:4 ",
+              "folded: the line break became a space (placed at the indent)");
+    CHECK_STR(places_of("甲", "乙", 1, 1), "none", "not this value");
+
+    /* Read with those places, a message names the program file's line. */
+    const char *text = "第一行。\n重{chong庆";
+    const char *src = "|\n      第一行。\n      重{chong庆\n";
+    mq_text_pos *at = NULL;
+    CHECK_INT(mq_text_places(text, strlen(text), src, strlen(src), 3, 15, &at), MQ_OK,
+              "the block is found");
+    mq_reading *r = NULL;
+    mq_error err = { 0 };
+    CHECK_INT(mq_reader_read_text_at(rd, text, strlen(text), at, &r, &err), MQ_EINPUT,
+              "the unclosed fix is refused");
+    CHECK_HAS(err.msg, "5:8: inline reading", "at its place in the program file");
+    CHECK_INT(mq_reader_read_text(rd, text, strlen(text), &r, &err), MQ_EINPUT, "unplaced");
+    CHECK_HAS(err.msg, "2:2: inline reading", "at its place in the text itself");
+    free(at);
+}
+
 int main(void)
 {
     mq_error err = { 0 };
@@ -222,6 +324,8 @@ int main(void)
     test_numbers();
     test_words_and_sandhi();
     test_inline_and_phrases();
+    test_syllable_table();
+    test_places();
     CHECK(mq_reader_memory(rd) > 0, "the lexicon reports its memory");
     mq_reader_free(rd);
     MQ_TEST_END();
