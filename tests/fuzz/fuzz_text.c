@@ -3,8 +3,10 @@
  * mq_text_clean_mapped, then mq_reader_read_mapped of the clean text (given
  * exactly its length, without a terminating NUL, so reads past the end are
  * caught; the map exactly its length + 1 places, each inside the input), then
- * everything a caller reads from the reading. Needs voices/lexicon (run from
- * the repository root).
+ * everything a caller reads from the reading; and mq_text_places of the
+ * clean text in the raw input (as if the input were the value as written),
+ * each place found inside the input. Needs voices/lexicon (run from the
+ * repository root).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (at[i].line < 1 || at[i].column < 1 || (size_t)at[i].line > size + 1 ||
             (size_t)at[i].column > size + 1)
             abort();
+    mq_text_pos *pl = NULL;
+    if (mq_text_places(exact, n, (const char *)data, size, 1, 1, &pl) == MQ_OK) {
+        for (size_t i = 0; i <= n; i++)
+            if (pl[i].line < 1 || pl[i].column < 1 || (size_t)pl[i].line > size + 1 ||
+                (size_t)pl[i].column > size + 1)
+                abort();
+        free(pl);
+    }
     mq_reading *r = NULL;
     if (mq_reader_read_mapped(rd, exact, n, at, &r, &err) == MQ_OK) {
         size_t sum = mq_reading_syllables(r);
