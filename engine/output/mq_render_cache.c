@@ -148,8 +148,11 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
     double lufs = NAN;
     if (r->cache) {
         mq_error e = { 0 };
-        int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence, &rl,
-                               &e);
+        /* An item this run's workers speak (fresh) was not in the cache when
+         * the run began: what is there now, they wrote. */
+        int fresh = r->fresh && r->fresh[i] && !r->in_child;
+        int hit = (fresh ? mq_cache_get_fresh : mq_cache_get)(r->cache, key, r->env.rate, &mono,
+                                                               &lufs, relay_sentence, &rl, &e);
         if (hit == 1 && !r->in_child) {
             /* A worker's result is this run's synthesis, not an old entry. */
             if (r->fresh && r->fresh[i])
@@ -179,8 +182,8 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
         if (r->coordinator > 0) {
             await_background(r, key);
             mq_error e = { 0 };
-            if (mq_cache_get(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence, &rl,
-                             &e) == 1) {
+            if (mq_cache_get_fresh(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence,
+                                   &rl, &e) == 1) {
                 r->stats.synthesized++;
                 goto copy;
             }
@@ -189,8 +192,8 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
         rc = mq_render_synthesize_one(r, i, err);
         if (rc == MQ_OK) {
             mq_error e = { 0 };
-            int hit = mq_cache_get(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence,
-                                   &rl, &e);
+            int hit = mq_cache_get_fresh(r->cache, key, r->env.rate, &mono, &lufs,
+                                         relay_sentence, &rl, &e);
             if (hit == 1) {
                 r->stats.synthesized++;
                 goto copy;

@@ -100,6 +100,23 @@ int main(void)
         mq_buf_free(&b);
     }
 
+    /* An entry this run's worker has just written: taken as it is, mapped,
+     * without summing its samples again; its header is still checked. */
+    mq_cache_put(c, key, 48000, x, 1000, -21.25, s, 2, &err);
+    b = (mq_buf){ .channels = 1 };
+    n_seen = 0;
+    CHECK_INT(mq_cache_get_fresh(c, key, 48000, &b, &lufs, seen, NULL, &err), 1,
+              "a fresh entry is found");
+    CHECK(b.frames == 1000 && memcmp(b.data, x, sizeof x) == 0, "with the samples as stored");
+    CHECK_INT(n_seen, 2, "and its sentences");
+    mq_buf_free(&b);
+    poke(entry_file(dir, key), 3);
+    b = (mq_buf){ .channels = 1 };
+    CHECK_INT(mq_cache_get_fresh(c, key, 48000, &b, &lufs, NULL, NULL, &err), MQ_EINPUT,
+              "a fresh entry with a damaged header is caught");
+    CHECK(access(entry_file(dir, key), F_OK) != 0, "and removed");
+    mq_buf_free(&b);
+
     /* Trimming: a bound of two entries' size keeps the two used last. */
     mq_cache_free(c);
     struct stat st;
