@@ -17,6 +17,8 @@ struct mq_render {
     unsigned char *fresh;   /* per item: synthesized by a worker in this run */
     int in_child;           /* this is a synthesis process */
     int coordinator;        /* pid of the background synthesis, or 0 */
+    mq_speech *zygote;      /* in the background synthesis: eSpeak NG started and its
+                               voice loaded once, inherited by every worker it forks */
     size_t speech_uses;     /* items env.speech has synthesized */
     double *lufs;           /* per item: the loudness of its speech, once spoken */
     mq_speech *own_speech;  /* a synthesizer of this process, for speech the
