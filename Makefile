@@ -37,11 +37,24 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # its regressions once (tests/fuzz/replay.c), so CI tests them without libFuzzer.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/test_fuzz_%)
+LEXICON_INDEX := voices/lexicon/.index.mqx
 
 .PHONY: all deps test test-plain check-asan demo install clean bench bench-reading lexicon music \
         fuzz valgrind soak
 
-all: $(BUILD)/muqir $(TEST_BIN) $(FUZZ_REPLAY)
+all: $(BUILD)/muqir $(TEST_BIN) $(FUZZ_REPLAY) $(LEXICON_INDEX)
+
+# The lexicon's checked index, made for its files' contents, shipped beside
+# them (as eSpeak NG compiles its dictionaries at build time): a first run or
+# one with --no-cache need not check its 460 000 lines.
+$(LEXICON_INDEX): $(BUILD)/lexicon-index voices/lexicon/words.tsv voices/lexicon/places.tsv \
+                  voices/lexicon/chars.tsv
+	@$(if $(V),,echo "  INDEX   $@")
+	$(Q)$(BUILD)/lexicon-index voices/lexicon
+
+$(BUILD)/lexicon-index: tools/lexicon-index.c $(BUILD)/libmuqir.a | $(BUILD)/.deps
+	$(Q)$(CC) $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Iengine $(LDSAN) $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libmuqir.a $(PKG_LIBS)
 
 # Installs missing packages only when pkg-config cannot find one of them;
 # checked again whenever the list changes.
@@ -131,12 +144,12 @@ music:
 lexicon:
 	cd tools/build-lexicon && npm ci && node build.mjs
 
-install: $(BUILD)/muqir
+install: $(BUILD)/muqir $(LEXICON_INDEX)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/muqir/voices
 	install -m 755 $(BUILD)/muqir $(DESTDIR)$(PREFIX)/bin/muqir
 	cp -R voices/. $(DESTDIR)$(PREFIX)/share/muqir/voices/
 
 clean:
-	rm -rf build out
+	rm -rf build out $(LEXICON_INDEX)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -55,6 +55,19 @@ int mq_lexicon_open(const char *dir, mq_lexicon **out, mq_error *err);
 int mq_lexicon_open_indexed(const char *dir, const char *index_dir, mq_lexicon **out,
                             mq_error *err);
 
+/*
+ * Checks the files in DIR line by line and writes DIR/.index.mqx, their index
+ * made for their contents: mq_lexicon_open_indexed reads it instead of
+ * checking the lines when no index of its own fits (a first run, --no-cache,
+ * an installed copy). The build runs this (tools/lexicon-index). MQ_OK, the
+ * errors of mq_lexicon_open, MQ_EIO (the index could not be written).
+ */
+int mq_lexicon_write_index(const char *dir, mq_error *err);
+
+/* 1 when opening LX checked its files line by line (no index fitted them),
+ * 0 when an index served. */
+int mq_lexicon_checked(const mq_lexicon *lx);
+
 /* Frees LX (NULL is fine) and unmaps its files. */
 void mq_lexicon_free(mq_lexicon *lx);
 

@@ -7,12 +7,17 @@
  *   head   (below)
  *   the entry offsets of words.tsv, places.tsv, chars.tsv (uint32 each)
  * head.sum is the XXH3-64 of the head before it and of the offsets: a
- * damaged index is found and rebuilt, never used. Each offset is checked to
+ * damaged index is found and rebuilt, never used. The build also writes one
+ * into the lexicon folder itself (.index.mqx: derived data, which the output
+ * cache's key leaves out as it does every dotfile; by tools/lexicon-index.c), made
+ * for the files' contents rather than their place, so that a first run, or
+ * one with --no-cache, need not check 460 000 lines either. Each offset is checked to
  * lie inside its mapped file, and to rise, before any lookup can use it.
  */
 #include "mq_lexicon_int.h"
 #include "../util/mq_fdio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +28,9 @@
 #include <xxhash.h>
 
 #define IDX_MAGIC "MQLXI1\n"
+/* The index shipped beside the files (LX_SHIPPED_INDEX): the same layout,
+ * each file's id being the XXH3-64 of its bytes and its size. */
+#define SHIPPED_MAGIC "MQLXS1\n"
 
 typedef struct idx_head {
     char magic[8];
@@ -53,20 +61,21 @@ static uint64_t idx_sum(const idx_head *h, uint32_t *const off[LX_NFILES])
     return s;
 }
 
-int mq_lexicon_index_load(const char *index_dir, const char *dir, lx_file *const f[LX_NFILES],
-                          double *total, size_t *max_key)
+/* Reads the index at PATH (magic MAGIC) made for files whose ids are IDS:
+ * on success sets each F's off and n, *TOTAL and *MAX_KEY and returns 1;
+ * else 0, nothing changed. */
+static int idx_read(const char *path, const char *magic, const uint64_t ids[LX_NFILES][4],
+                    lx_file *const f[LX_NFILES], double *total, size_t *max_key)
 {
-    char path[4096];
-    idx_path(index_dir, dir, path, sizeof path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
     idx_head h;
     uint32_t *off[LX_NFILES] = { NULL };
-    int ok = mq_read_all(fd, &h, sizeof h) == 0 && !memcmp(h.magic, IDX_MAGIC, 8);
+    int ok = mq_read_all(fd, &h, sizeof h) == 0 && !memcmp(h.magic, magic, 8);
     for (int i = 0; ok && i < LX_NFILES; i++) {
         /* Made for these very files, with no more entries than bytes. */
-        ok = !memcmp(h.id[i], f[i]->id, sizeof h.id[i]) && h.n[i] <= f[i]->size &&
+        ok = !memcmp(h.id[i], ids[i], sizeof h.id[i]) && h.n[i] <= f[i]->size &&
              (off[i] = malloc((h.n[i] ? h.n[i] : 1) * sizeof *off[i])) &&
              mq_read_all(fd, off[i], (size_t)h.n[i] * sizeof *off[i]) == 0;
     }
@@ -91,23 +100,22 @@ int mq_lexicon_index_load(const char *index_dir, const char *dir, lx_file *const
     return 1;
 }
 
-void mq_lexicon_index_save(const char *index_dir, const char *dir,
-                           const lx_file *const f[LX_NFILES], double total, size_t max_key)
+/* Writes the index of F (magic MAGIC, ids IDS) to PATH, whole or not at all.
+ * Returns 0, or -1 with errno set. */
+static int idx_write(const char *path, const char *magic, const uint64_t ids[LX_NFILES][4],
+                     const lx_file *const f[LX_NFILES], double total, size_t max_key)
 {
-    char path[4096], tmp[4200];
-    idx_path(index_dir, dir, path, sizeof path);
-    /* The folder and its parents (a first run makes the cache folder). */
-    mq_mkdirs(index_dir);
+    char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0)
-        return;
+        return -1;
     idx_head h;
     memset(&h, 0, sizeof h);
-    memcpy(h.magic, IDX_MAGIC, 8);
+    memcpy(h.magic, magic, 8);
     uint32_t *off[LX_NFILES];
     for (int i = 0; i < LX_NFILES; i++) {
-        memcpy(h.id[i], f[i]->id, sizeof h.id[i]);
+        memcpy(h.id[i], ids[i], sizeof h.id[i]);
         h.n[i] = f[i]->n;
         off[i] = f[i]->off;
     }
@@ -119,7 +127,74 @@ void mq_lexicon_index_save(const char *index_dir, const char *dir,
         bad = mq_write_all(fd, off[i], f[i]->n * sizeof *off[i]) != 0;
     /* 0644: the index is a copy of what anyone may read in the lexicon. */
     bad |= fchmod(fd, 0644) != 0;
+    int e = errno;
     bad |= close(fd) != 0;
-    if (bad || rename(tmp, path))
+    if (bad || rename(tmp, path)) {
+        e = bad ? e : errno;
         unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+static void stat_ids(const lx_file *const f[LX_NFILES], uint64_t ids[LX_NFILES][4])
+{
+    for (int i = 0; i < LX_NFILES; i++)
+        memcpy(ids[i], f[i]->id, sizeof ids[i]);
+}
+
+/* A shipped index goes by the files' contents, not by where they lie: it
+ * stays valid when the folder is copied or installed. */
+static void content_ids(const lx_file *const f[LX_NFILES], uint64_t ids[LX_NFILES][4])
+{
+    for (int i = 0; i < LX_NFILES; i++) {
+        ids[i][0] = f[i]->size ? XXH3_64bits(f[i]->data, f[i]->size) : 0;
+        ids[i][1] = f[i]->size;
+        ids[i][2] = ids[i][3] = 0;
+    }
+}
+
+int mq_lexicon_index_load(const char *index_dir, const char *dir, lx_file *const f[LX_NFILES],
+                          double *total, size_t *max_key)
+{
+    char path[4096];
+    uint64_t ids[LX_NFILES][4];
+    idx_path(index_dir, dir, path, sizeof path);
+    stat_ids((const lx_file *const *)f, ids);
+    return idx_read(path, IDX_MAGIC, ids, f, total, max_key);
+}
+
+void mq_lexicon_index_save(const char *index_dir, const char *dir,
+                           const lx_file *const f[LX_NFILES], double total, size_t max_key)
+{
+    char path[4096];
+    uint64_t ids[LX_NFILES][4];
+    idx_path(index_dir, dir, path, sizeof path);
+    /* The folder and its parents (a first run makes the cache folder). */
+    mq_mkdirs(index_dir);
+    stat_ids(f, ids);
+    idx_write(path, IDX_MAGIC, ids, f, total, max_key);  /* a failure only costs time */
+}
+
+int mq_lexicon_index_load_shipped(const char *dir, lx_file *const f[LX_NFILES],
+                                  double *total, size_t *max_key)
+{
+    char path[4096];
+    uint64_t ids[LX_NFILES][4];
+    snprintf(path, sizeof path, "%s/%s", dir, LX_SHIPPED_INDEX);
+    if (access(path, R_OK))
+        return 0;  /* none shipped: no need to sum the files */
+    content_ids((const lx_file *const *)f, ids);
+    return idx_read(path, SHIPPED_MAGIC, ids, f, total, max_key);
+}
+
+int mq_lexicon_index_write_shipped(const char *dir, const lx_file *const f[LX_NFILES],
+                                   double total, size_t max_key)
+{
+    char path[4096];
+    uint64_t ids[LX_NFILES][4];
+    snprintf(path, sizeof path, "%s/%s", dir, LX_SHIPPED_INDEX);
+    content_ids(f, ids);
+    return idx_write(path, SHIPPED_MAGIC, ids, f, total, max_key);
 }

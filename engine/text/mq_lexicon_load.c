@@ -322,6 +322,16 @@ int mq_lexicon_open_indexed(const char *dir, const char *index_dir, mq_lexicon *
         *out = lx;
         return MQ_OK;
     }
+    if (!rc && mq_lexicon_index_load_shipped(dir, files, &lx->total, &lx->max_key)) {
+        /* Kept in the cache too: its check goes by the files' place, with
+         * no summing. */
+        if (index_dir)
+            mq_lexicon_index_save(index_dir, dir, (const lx_file *const *)files, lx->total,
+                                  lx->max_key);
+        *out = lx;
+        return MQ_OK;
+    }
+    lx->checked = 1;
     if (!rc)
         rc = file_check(lx, dir, "words.tsv", LX_WORDS, 1, &lx->words, err);
     if (!rc)
@@ -342,6 +352,28 @@ int mq_lexicon_open_indexed(const char *dir, const char *index_dir, mq_lexicon *
 int mq_lexicon_open(const char *dir, mq_lexicon **out, mq_error *err)
 {
     return mq_lexicon_open_indexed(dir, NULL, out, err);
+}
+
+int mq_lexicon_checked(const mq_lexicon *lx) { return lx ? lx->checked : 0; }
+
+int mq_lexicon_write_index(const char *dir, mq_error *err)
+{
+    if (!dir)
+        return mq_error_set(err, MQ_EINVAL, "mq_lexicon_write_index: NULL argument");
+    /* Checked line by line whatever index exists: this is what makes one. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, LX_SHIPPED_INDEX);
+    if (unlink(path) && errno != ENOENT)
+        return mq_error_set(err, MQ_EIO, "%s: %s", path, strerror(errno));
+    mq_lexicon *lx = NULL;
+    int rc = mq_lexicon_open(dir, &lx, err);
+    if (rc != MQ_OK)
+        return rc;
+    const lx_file *const files[LX_NFILES] = { &lx->words, &lx->places, &lx->chars };
+    if (mq_lexicon_index_write_shipped(dir, files, lx->total, lx->max_key))
+        rc = mq_error_set(err, MQ_EIO, "%s: %s", path, strerror(errno));
+    mq_lexicon_free(lx);
+    return rc;
 }
 
 void mq_lexicon_free(mq_lexicon *lx)

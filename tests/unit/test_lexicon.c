@@ -376,11 +376,68 @@ static void test_index(void)
     CHECK(system(cmd) == 0, "index: cleaned up");
 }
 
+/* mq_lexicon_write_index: the index shipped beside the files serves an open
+ * with no index folder of its own, in a copy of the folder too (it goes by
+ * the contents); an edited file or a damaged index is checked again. */
+static void test_shipped_index(void)
+{
+    char dir[] = "/tmp/mq_test_lexicon_ship_XXXXXX";
+    if (!mkdtemp(dir))
+        exit(2);
+    char lex[600], copy[600], cmd[1400];
+    snprintf(lex, sizeof lex, "%s/lexicon", dir);
+    snprintf(copy, sizeof copy, "%s/copy", dir);
+    mkdir(lex, 0755);
+    write_file(lex, "chars.tsv", "中\tzhong1,zhong4\t100\n国\tguo2\n");
+    write_file(lex, "places.tsv", "呼和浩特\thu1 he2 hao4 te4\t1000000\n");
+    write_file(lex, "words.tsv", "中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n");
+    mq_error err = { 0 };
+    mq_lexicon *lx = NULL;
+    CHECK_INT(mq_lexicon_open(lex, &lx, &err), MQ_OK, "shipped: open before any index");
+    CHECK_INT(mq_lexicon_checked(lx), 1, "shipped: without one, the lines are checked");
+    mq_lexicon_free(lx);
+    lx = NULL;
+    CHECK_INT(mq_lexicon_write_index(lex, &err), MQ_OK, "shipped: index written");
+    CHECK_INT(mq_lexicon_open(lex, &lx, &err), MQ_OK, "shipped: open with it");
+    CHECK_INT(mq_lexicon_checked(lx), 0, "shipped: it serves, nothing checked");
+    if (lx) {
+        CHECK_STR(look(lx, "国家"), "guo2 jia1", "shipped: a word");
+        CHECK_STR(look(lx, "中"), "zhong1", "shipped: a character");
+        CHECK_STR(look(lx, "呼和浩特"), "hu1 he2 hao4 te4", "shipped: a place");
+        CHECK_NEAR(mq_lexicon_total_freq(lx), 50 + 40 + 100, 0.5, "shipped: total kept");
+        mq_lexicon_free(lx);
+        lx = NULL;
+    }
+    /* Copied (as `make install` does): other inodes and times, same contents. */
+    snprintf(cmd, sizeof cmd, "cp -R %s %s", lex, copy);
+    CHECK(system(cmd) == 0, "shipped: folder copied");
+    CHECK_INT(mq_lexicon_open(copy, &lx, &err), MQ_OK, "shipped: open the copy");
+    CHECK_INT(mq_lexicon_checked(lx), 0, "shipped: the index serves the copy too");
+    mq_lexicon_free(lx);
+    lx = NULL;
+    /* Edited, same size: stale by its contents, so checked, and the bad line found. */
+    write_file(copy, "words.tsv", "国家\tguo2 jia1\t50\n中国\tzhong1 guo2\t40\n");
+    CHECK_INT(mq_lexicon_open(copy, &lx, &err), MQ_EINPUT, "shipped: an edited file is checked");
+    CHECK_HAS(err.msg, "words.tsv:2:", "shipped: and its bad line named");
+    /* Damaged: found by its checksum, never used. */
+    snprintf(cmd, sizeof cmd, "printf 'XX' | dd of=%s/.index.mqx bs=1 seek=156 "
+             "conv=notrunc status=none", lex);
+    CHECK(system(cmd) == 0, "shipped: damaged on purpose");
+    CHECK_INT(mq_lexicon_open(lex, &lx, &err), MQ_OK, "shipped: open with a damaged index");
+    CHECK_INT(mq_lexicon_checked(lx), 1, "shipped: a damaged index is not used");
+    if (lx)
+        CHECK_STR(look(lx, "国家"), "guo2 jia1", "shipped: damaged, readings right");
+    mq_lexicon_free(lx);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0, "shipped: cleaned up");
+}
+
 int main(void)
 {
     test_real_data();
     test_errors();
     test_big();
     test_index();
+    test_shipped_index();
     MQ_TEST_END();
 }
