@@ -277,14 +277,17 @@ int cli_prepare(cli_env *e, int channels, mq_render **r)
     if (st != CLI_OK)
         return st;
     const mq_output_opts *oo = mq_program_output(e->program);
-    mq_diags *d = mq_diags_create();
+    mq_diags *d = mq_diags_create(), *w = mq_diags_create();
     mq_error err = { 0 };
     mq_render_env env = { .program = e->program, .voices = e->voices, .reader = e->reader,
                           .rate = oo->rate, .channels = channels ? channels : oo->channels,
-                          .stop = &cli_stop };
+                          .stop = &cli_stop, .warnings = w };
     if (!d || mq_render_prepare(&env, r, d, &err) != MQ_OK)
         st = report(d, &err);
+    else if (w)
+        cli_print_diags(w);  /* "FILE:LINE:COLUMN: warning: ..." */
     mq_diags_free(d);
+    mq_diags_free(w);
     if (st == CLI_OK)
         st = open_cache(e, *r);
     if (st == CLI_OK && e->cache) {

@@ -29,6 +29,19 @@ static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t l
         return cli_status(err.code);
     }
     int st = CLI_OK;
+    /* Characters the reading cannot read are left out: say so, where. */
+    for (size_t k = 0; k < mq_reading_unread_count(r) && k < 8; k++) {
+        char ch[5];
+        int l, col;
+        mq_reading_unread(r, k, ch, &l, &col);
+        /* As for errors: FILE:LINE:COLUMN, or argument:1:COLUMN. */
+        if (strchr(where, ':'))
+            fprintf(stderr, "%s:%d: ", where, col);
+        else
+            fprintf(stderr, "%s:%d:%d: ", where, l, col);
+        fprintf(stderr, "warning: '%s' has no known reading and is not spoken; give it one, "
+                "such as %s{pinyin}\n", ch, ch);
+    }
     if (!phonemes) {
         char *s = mq_reading_format(r);
         printf("%s\n", s ? s : "");

@@ -29,6 +29,9 @@ typedef struct mq_render_env {
     int rate;                 /* output rate, Hz */
     int channels;             /* output channels */
     volatile sig_atomic_t *stop;       /* set non-zero (e.g. by SIGINT) to stop; may be NULL */
+    mq_diags *warnings;       /* may be NULL: what mq_render_prepare finds worth telling
+                                 but not wrong ("warning: ..."), e.g. characters left
+                                 unspoken for want of a reading */
 } mq_render_env;
 
 /* The longest text one speech item may have, in syllables (about 80 minutes

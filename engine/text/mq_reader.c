@@ -23,6 +23,9 @@ struct mq_reader {
 };
 
 struct mq_reading {
+    size_t nunread;      /* Han characters not spoken: no reading known */
+    uint32_t unread_cp[MQ_UNREAD_KEPT];
+    mq_text_pos unread_at[MQ_UNREAD_KEPT];
     char *text;          /* sentence texts, NUL-separated */
     char *pinyin;        /* all phrase strings, NUL-separated */
     char *spoken;        /* the same with spoken tones */
@@ -257,8 +260,16 @@ static int read_han(mq_reader *rd, const char *s, size_t len, size_t base, mq_un
                 if (mq_lexicon_char(rd->lx, cp, rb, sizeof rb) > 0) {
                     rb[strcspn(rb, ",")] = '\0';
                     rc = push_reading(us, s, off + k, 1, rb, 0, base);
+                } else {
+                    /* A character without any reading is not spoken; the
+                     * caller is told, so that the user can give it one. */
+                    if (us->nunread < MQ_UNREAD_KEPT) {
+                        us->unread_src[us->nunread] = base + off[k];
+                        us->unread_cp[us->nunread] = cp;
+                    }
+                    us->nunread++;
+                    us->last_unread = base + off[k] + 1;
                 }
-                /* A character without any reading is not spoken. */
             }
         }
         i = j;
@@ -322,6 +333,26 @@ static void line_col(const char *s, size_t p, const mq_text_pos *at, int *line, 
     }
 }
 
+/* When the character just before the fix at S+OPEN is one the lexicon has no
+ * reading for (so no syllable stands for it), gives it PINYIN: returns 1;
+ * else 0, nothing done. */
+static int fix_unread(const char *s, size_t open, mq_units *us, const char *pinyin)
+{
+    size_t prev = us->last_unread - 1, end = prev;
+    uint32_t cp;
+    end += mq_utf8_next(s + prev, open - prev, &cp);
+    if (end != open)
+        return 0;
+    if (mq_units_push(us, cp, pinyin, 1, prev))
+        return 0;
+    us->u[us->n - 1].word = MQ_W_SINGLE;
+    /* No longer unspoken: the last one noted is this one. */
+    if (us->nunread)
+        us->nunread--;
+    us->last_unread = 0;
+    return 1;
+}
+
 /*
  * An inline fix at S+P ('{'): {TEXT|pinyin} or {pinyin} for the characters
  * just before it. Returns MQ_OK and advances *P, or MQ_EINPUT with ERR set.
@@ -369,6 +400,9 @@ static int inline_fix(const char *s, size_t len, const mq_text_pos *at, size_t *
             return MQ_ENOMEM;
         for (size_t i = first; i < us->n; i++)
             us->u[i].src = open;
+    } else if (nsyl == 1 && us->last_unread && fix_unread(s, open, us, pinyin)) {
+        /* X{pinyin} for a character with no reading of its own: it is read
+         * so, where it stands (not the character before it). */
     } else {
         /* Re-read the last NSYL syllables of the current run with this reading. */
         if (us->n < run_start + (size_t)nsyl || nsyl > 64)
@@ -574,6 +608,12 @@ int mq_reader_read_mapped(mq_reader *rd, const char *text, size_t len, const mq_
     memset(copy + len, 0, 8);
     int rc = walk(rd, copy, len, at, &us, err);
     if (rc == MQ_OK) {
+        r->nunread = us.nunread;
+        for (size_t i = 0; i < us.nunread && i < MQ_UNREAD_KEPT; i++) {
+            r->unread_cp[i] = us.unread_cp[i];
+            line_col(copy, us.unread_src[i], at, &r->unread_at[i].line,
+                     &r->unread_at[i].column);
+        }
         mq_rules_apply(&us);
         struct word_ctx wc = { rd, copy, &us };
         mq_rules_spoken(&us, is_word, &wc);
@@ -605,16 +645,21 @@ int mq_reader_read_text_at(mq_reader *rd, const char *text, size_t len,
                          : mq_text_clean(text, len, &e);
     int rc = clean ? mq_reader_read(rd, clean, strlen(clean), out, &e) : e.code;
     free(clean);
-    if (rc == MQ_EINPUT && clean) {
+    if ((rc == MQ_EINPUT && clean) || (rc == MQ_OK && (*out)->nunread)) {
         /* Only a message needs the places in TEXT (up to 40 bytes of map per
          * byte of text): the clean text is made again with its map, and read
-         * again for the message, once, when there is one to give. */
+         * again for the message, once, when there is one to give (an error,
+         * or characters left unspoken). */
         mq_text_pos *at = NULL;
         mq_reading *again = NULL;
         mq_error m = { 0 };
         clean = mq_text_clean_at(text, len, origin, &at, &m);
-        if (clean && mq_reader_read_mapped(rd, clean, strlen(clean), at, &again, &m) == MQ_EINPUT)
+        int rc2 = clean ? mq_reader_read_mapped(rd, clean, strlen(clean), at, &again, &m)
+                        : m.code;
+        if (rc == MQ_EINPUT && rc2 == MQ_EINPUT)
             e = m;
+        else if (rc == MQ_OK && rc2 == MQ_OK)
+            memcpy((*out)->unread_at, again->unread_at, sizeof again->unread_at);
         mq_reading_free(again);
         free(clean);
         free(at);
@@ -647,6 +692,18 @@ const mq_sentence *mq_reading_sentence(const mq_reading *r, size_t i)
     return i < r->nsentences ? &r->sentences[i] : NULL;
 }
 size_t mq_reading_syllables(const mq_reading *r) { return r->nsyl; }
+
+size_t mq_reading_unread_count(const mq_reading *r) { return r ? r->nunread : 0; }
+
+int mq_reading_unread(const mq_reading *r, size_t i, char ch[5], int *line, int *column)
+{
+    if (!r || i >= r->nunread || i >= MQ_UNREAD_KEPT)
+        return 0;
+    ch[mq_utf8_put(r->unread_cp[i], ch)] = '\0';
+    *line = r->unread_at[i].line;
+    *column = r->unread_at[i].column;
+    return 1;
+}
 
 char *mq_reading_format(const mq_reading *r)
 {

@@ -137,6 +137,13 @@ size_t mq_reading_sentence_count(const mq_reading *r);
 const mq_sentence *mq_reading_sentence(const mq_reading *r, size_t i);
 /* Syllables in the whole reading. */
 size_t mq_reading_syllables(const mq_reading *r);
+/* Han characters the reading leaves unspoken because no reading is known for
+ * them (a rare character such as 𠀀): how many. */
+size_t mq_reading_unread_count(const mq_reading *r);
+/* The Ith of them (I below the count and below 8): the character, UTF-8 in
+ * CH, and its LINE:COLUMN as messages give places (in the text as the user
+ * wrote it after mq_reader_read_text). 1, or 0 when there is no such one. */
+int mq_reading_unread(const mq_reading *r, size_t i, char ch[5], int *line, int *column);
 
 /*
  * The reading as one line: phrases joined by " | " ("ni3 hao3 | zai4 jian4").

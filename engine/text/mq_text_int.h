@@ -23,9 +23,16 @@ typedef struct mq_unit {
 
 enum { MQ_W_SINGLE, MQ_W_BEGIN, MQ_W_MID, MQ_W_END };
 
+/* Han characters kept for a message when no reading is known for them. */
+#define MQ_UNREAD_KEPT 8
+
 typedef struct mq_units {
     mq_unit *u;
     size_t n, cap;
+    size_t nunread;                     /* Han characters left unspoken: no reading known */
+    size_t unread_src[MQ_UNREAD_KEPT];  /* the first ones' offsets in the text */
+    uint32_t unread_cp[MQ_UNREAD_KEPT];
+    size_t last_unread;                 /* offset of the last of them + 1; 0: none */
 } mq_units;
 
 /* Appends a syllable (SYL may be NULL: then "") or returns MQ_ENOMEM. */

@@ -29,6 +29,21 @@ check "line 4 applies 不 sandhi" test "$(sed -n 4p "$T/out")" = "bu2 yao4"
 printf '你好\n' | "$MUQIR" pinyin -f - > "$T/stdin.out" 2>&1
 check "pinyin -f - reads stdin" test "$(cat "$T/stdin.out")" = "ni3 hao3"
 
+# A character with no known reading is not spoken, and every command that
+# reads the text says which and where; X{pinyin} gives it one in place.
+run_muqir pinyin 你好𠀀朋友
+expect_rc "pinyin with an unreadable character still exits 0" 0
+check "it is left out" test "$(cat "$T/out")" = "ni3 hao3 peng2 you5"
+expect_in "pinyin names it and its place" "$T/err" "argument:1:3: warning: '𠀀' has no known reading"
+run_muqir pinyin 你好𠀀{shang4}朋友
+check "X{pinyin} reads that character ($(cat "$T/out"))" test "$(cat "$T/out")" = "ni3 hao3 shang4 peng2 you5"
+printf 'title: 生僻字\nitems:\n  - name: 开场\n    announce: 欢迎𠀀先生。\n  - read: rare.txt\n' > "$T/rare.yaml"
+printf '第一行。\n请㐀老师讲话。\n' > "$T/rare.txt"
+run_muqir check "$T/rare.yaml"
+expect_rc "check of a program with unreadable characters exits 0" 0
+expect_in "check places the announcement's in the program file" "$T/err" "rare.yaml:4:17: warning: '𠀀'"
+expect_in "and the text file's in the text file" "$T/err" "rare.txt:2:2: warning: '㐀'"
+
 run_muqir pinyin '重{chong2}庆' '{乌兰牧骑|wu1 lan2 mu4 qi2}'
 check "inline fixes are read as written" test "$(tr '\n' '/' < "$T/out")" = "chong2 qing4/wu1 lan2 mu4 qi2/"
 run_muqir pinyin '重{chong}庆'

@@ -312,6 +312,37 @@ static void test_places(void)
     free(at);
 }
 
+/* A Han character with no reading anywhere is left out of the speech, and
+ * the reading says which and where; X{pinyin} gives it one in place. */
+static void test_unread(void)
+{
+    mq_reading *r = NULL;
+    mq_error err = { 0 };
+    const char *t = "第一行\n你好𠀀朋友，㐀。";
+    CHECK_INT(mq_reader_read_text(rd, t, strlen(t), &r, &err), MQ_OK, "unread: read");
+    CHECK_INT(mq_reading_unread_count(r), 2, "unread: two characters without a reading");
+    char ch[5];
+    int line = 0, col = 0;
+    CHECK_INT(mq_reading_unread(r, 0, ch, &line, &col), 1, "unread: the first");
+    CHECK_STR(ch, "𠀀", "unread: which");
+    CHECK_INT(line, 2, "unread: its line in the text as written");
+    CHECK_INT(col, 3, "unread: its column");
+    CHECK_INT(mq_reading_unread(r, 1, ch, &line, &col), 1, "unread: the second");
+    CHECK_STR(ch, "㐀", "unread: which (2)");
+    CHECK_INT(mq_reading_unread(r, 2, ch, &line, &col), 0, "unread: no third");
+    mq_reading_free(r);
+    CHECK_STR(reading("你好𠀀朋友"), "ni3 hao3 peng2 you5", "unread: not spoken");
+    CHECK_STR(reading("你好𠀀{shang4}朋友"), "ni3 hao3 shang4 peng2 you5",
+              "unread: X{pinyin} reads X, not the character before it");
+    CHECK_STR(reading("你好{𠀀|shang4}朋友"), "ni3 hao3 shang4 peng2 you5",
+              "unread: {X|pinyin} too");
+    CHECK_STR(reading("你好{hao4}朋友"), "ni3 hao4 peng2 you5", "unread: others as before");
+    t = "你好𠀀{shang4}朋友";
+    CHECK_INT(mq_reader_read_text(rd, t, strlen(t), &r, &err), MQ_OK, "unread: fixed, read");
+    CHECK_INT(mq_reading_unread_count(r), 0, "unread: fixed, none left");
+    mq_reading_free(r);
+}
+
 int main(void)
 {
     mq_error err = { 0 };
@@ -326,6 +357,7 @@ int main(void)
     test_inline_and_phrases();
     test_syllable_table();
     test_places();
+    test_unread();
     CHECK(mq_reader_memory(rd) > 0, "the lexicon reports its memory");
     mq_reader_free(rd);
     MQ_TEST_END();
