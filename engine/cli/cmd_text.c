@@ -30,7 +30,7 @@ static int pinyin_line(cli_env *e, const mq_voice *v, const char *line, size_t l
     }
     int st = CLI_OK;
     /* Characters the reading cannot read are left out: say so, where. */
-    for (size_t k = 0; k < mq_reading_unread_count(r) && k < 8; k++) {
+    for (size_t k = 0; k < mq_reading_unread_count(r) && k < MQ_READING_UNREAD_KEPT; k++) {
         char ch[5];
         int l, col;
         mq_reading_unread(r, k, ch, &l, &col);

@@ -38,61 +38,48 @@ static const char *split_place(const char *msg, int *line, int *column)
     return msg;
 }
 
-/* Reads an announcement again with its places in the program file, when its
- * text is there character for character (no escapes): the result of
- * mq_reader_read_text_at, or MQ_EINVAL when it cannot be placed. */
-static int placed_read(mq_render *r, const mq_item *it, mq_reading **out, mq_error *err)
-{
-    mq_text_pos *origin = NULL;
-    *out = NULL;
-    if (!it->text_src || mq_text_places(it->text, strlen(it->text), it->text_src,
-                                        strlen(it->text_src), it->text_line, it->text_column,
-                                        &origin) != MQ_OK)
-        return MQ_EINVAL;
-    int rc = mq_reader_read_text_at(r->env.reader, it->text, strlen(it->text), origin, out,
-                                    err);
-    free(origin);
-    return rc;
-}
-
 /* Tells (env.warnings) of the Han characters item IT's reading RD leaves
  * unspoken because no reading is known for them: a name's rare character
- * would otherwise vanish from the broadcast without a word. */
-static void warn_unread(mq_render *r, const mq_item *it, const mq_reading *rd)
+ * would otherwise vanish from the broadcast without a word. PLACED: RD's
+ * places are in the program file (an announcement read with them). */
+static void warn_unread(mq_render *r, const mq_item *it, const mq_reading *rd, int placed)
 {
     size_t n = mq_reading_unread_count(rd);
     if (!n || !r->env.warnings)
         return;
     const char *file = it->kind == MQ_ITEM_READ ? it->path : mq_program_file(r->env.program);
-    mq_reading *placed = NULL;
-    mq_error m = { 0 };
-    if (it->kind == MQ_ITEM_ANNOUNCE && placed_read(r, it, &placed, &m) == MQ_OK &&
-        mq_reading_unread_count(placed) == n)
-        rd = placed;
-    for (size_t k = 0; k < n && k < 8; k++) {
+    for (size_t k = 0; k < n && k < MQ_READING_UNREAD_KEPT; k++) {
         char ch[5];
         int line = 0, column = 0;
         mq_reading_unread(rd, k, ch, &line, &column);
-        if (rd != placed && it->kind == MQ_ITEM_ANNOUNCE)
+        if (it->kind == MQ_ITEM_ANNOUNCE && !placed)
             line = it->line, column = it->column;  /* not placed: the item */
         mq_diags_add(r->env.warnings, file, line, column,
                      "warning: '%s' has no known reading and is not spoken; give it one "
                      "where it stands, such as %s{pinyin}", ch, ch);
     }
-    if (n > 8)
+    if (n > MQ_READING_UNREAD_KEPT)
         mq_diags_add(r->env.warnings, file, 0, 0,
-                     "warning: %zu more characters with no known reading are not spoken", n - 8);
-    mq_reading_free(placed);
+                     "warning: %zu more characters with no known reading are not spoken",
+                     n - MQ_READING_UNREAD_KEPT);
 }
 
 /* Reads one item's text; a text problem becomes a diagnostic at the place the
- * user can fix it (the text file for `read`, the item for `announce`). */
+ * user can fix it (the text file for `read`; for `announce`, the program file
+ * where the text stands, or the item when an escape such as \u91cd keeps the
+ * text from being found there character for character). */
 static int read_item(mq_render *r, const mq_item *it, size_t i, mq_diags *diags,
                      mq_error *err)
 {
     const char *file = mq_program_file(r->env.program);
+    mq_text_pos *origin = NULL;
+    int placed = it->kind == MQ_ITEM_ANNOUNCE && it->text_src &&
+                 mq_text_places(it->text, strlen(it->text), it->text_src, strlen(it->text_src),
+                                it->text_line, it->text_column, &origin) == MQ_OK;
     mq_error e = { 0 };
-    mq_reader_read_text(r->env.reader, it->text, strlen(it->text), &r->readings[i], &e);
+    mq_reader_read_text_at(r->env.reader, it->text, strlen(it->text), origin,
+                           &r->readings[i], &e);
+    free(origin);
     if (e.code == MQ_ENOMEM)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
     if (e.code == MQ_OK && mq_reading_syllables(r->readings[i]) == 0) {
@@ -115,24 +102,16 @@ static int read_item(mq_render *r, const mq_item *it, size_t i, mq_diags *diags,
         return MQ_EINPUT;
     }
     if (e.code == MQ_OK) {
-        warn_unread(r, it, r->readings[i]);
+        warn_unread(r, it, r->readings[i], placed);
         return MQ_OK;
     }
     int line, column;
     const char *msg = split_place(e.msg, &line, &column);
-    if (it->kind == MQ_ITEM_READ) {
-        mq_diags_add(diags, it->path, line, column, "%s", msg);
-        return MQ_EINPUT;
-    }
-    mq_error m = { 0 };
-    mq_reading *again = NULL;
-    if (placed_read(r, it, &again, &m) == MQ_EINPUT) {
-        msg = split_place(m.msg, &line, &column);
-        mq_diags_add(diags, file, line, column, "%s", msg);
-    } else {
+    if (it->kind == MQ_ITEM_READ || placed)
+        mq_diags_add(diags, it->kind == MQ_ITEM_READ ? it->path : file, line, column, "%s",
+                     msg);
+    else
         mq_diags_add(diags, file, it->line, it->column, "in the announcement: %s", e.msg);
-    }
-    mq_reading_free(again);
     return MQ_EINPUT;
 }
 

@@ -62,8 +62,8 @@ int mq_cache_get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lu
  * rest (a crash, a bad disk, a truncated copy), and these samples were summed
  * as they were written and have not been at rest; the header, the sizes and
  * the sentences' layout are checked as ever (the loudness and the sentences'
- * text share the samples' checksum, so they go unchecked too). 192 MB of checksum for the benchmark
- * bulletin, on the thread that mixes.
+ * text share the samples' checksum, so they go unchecked too). Saves 192 MB
+ * of checksum for the benchmark bulletin, on the thread that mixes.
  */
 int mq_cache_get_fresh(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs,
                        mq_cache_sentence_fn fn, void *user, mq_error *err);

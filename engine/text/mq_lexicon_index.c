@@ -7,12 +7,14 @@
  *   head   (below)
  *   the entry offsets of words.tsv, places.tsv, chars.tsv (uint32 each)
  * head.sum is the XXH3-64 of the head before it and of the offsets: a
- * damaged index is found and rebuilt, never used. The build also writes one
- * into the lexicon folder itself (.index.mqx: derived data, which the output
- * cache's key leaves out as it does every dotfile; by tools/lexicon-index.c), made
- * for the files' contents rather than their place, so that a first run, or
- * one with --no-cache, need not check 460 000 lines either. Each offset is checked to
+ * damaged index is found and rebuilt, never used. Each offset is checked to
  * lie inside its mapped file, and to rise, before any lookup can use it.
+ *
+ * The build also writes one into the lexicon folder itself (.index.mqx, by
+ * tools/lexicon-index.c; derived data, which the output cache's key leaves
+ * out as it does every dotfile), made for the files' contents rather than
+ * their place, so that a first run, or one with --no-cache, need not check
+ * 460 000 lines either.
  */
 #include "mq_lexicon_int.h"
 #include "../util/mq_fdio.h"
@@ -177,12 +179,17 @@ void mq_lexicon_index_save(const char *index_dir, const char *dir,
     idx_write(path, IDX_MAGIC, ids, f, total, max_key);  /* a failure only costs time */
 }
 
+void mq_lexicon_shipped_path(const char *dir, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", dir, LX_SHIPPED_INDEX);
+}
+
 int mq_lexicon_index_load_shipped(const char *dir, lx_file *const f[LX_NFILES],
                                   double *total, size_t *max_key)
 {
     char path[4096];
     uint64_t ids[LX_NFILES][4];
-    snprintf(path, sizeof path, "%s/%s", dir, LX_SHIPPED_INDEX);
+    mq_lexicon_shipped_path(dir, path, sizeof path);
     if (access(path, R_OK))
         return 0;  /* none shipped: no need to sum the files */
     content_ids((const lx_file *const *)f, ids);
@@ -194,7 +201,7 @@ int mq_lexicon_index_write_shipped(const char *dir, const lx_file *const f[LX_NF
 {
     char path[4096];
     uint64_t ids[LX_NFILES][4];
-    snprintf(path, sizeof path, "%s/%s", dir, LX_SHIPPED_INDEX);
+    mq_lexicon_shipped_path(dir, path, sizeof path);
     content_ids(f, ids);
     return idx_write(path, SHIPPED_MAGIC, ids, f, total, max_key);
 }

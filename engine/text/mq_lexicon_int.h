@@ -88,6 +88,8 @@ void mq_lexicon_index_save(const char *index_dir, const char *dir,
 
 /* The index the build ships in the lexicon folder (tools/lexicon-index). */
 #define LX_SHIPPED_INDEX ".index.mqx"
+/* DIR/.index.mqx into BUF (SIZE bytes). */
+void mq_lexicon_shipped_path(const char *dir, char *buf, size_t size);
 
 /* Reads DIR/.index.mqx when it was made for files with the contents of F:
  * as mq_lexicon_index_load, the files' bytes summed to tell (2 ms for the

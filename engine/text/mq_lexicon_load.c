@@ -362,7 +362,7 @@ int mq_lexicon_write_index(const char *dir, mq_error *err)
         return mq_error_set(err, MQ_EINVAL, "mq_lexicon_write_index: NULL argument");
     /* Checked line by line whatever index exists: this is what makes one. */
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, LX_SHIPPED_INDEX);
+    mq_lexicon_shipped_path(dir, path, sizeof path);
     if (unlink(path) && errno != ENOENT)
         return mq_error_set(err, MQ_EIO, "%s: %s", path, strerror(errno));
     mq_lexicon *lx = NULL;

@@ -140,7 +140,10 @@ size_t mq_reading_syllables(const mq_reading *r);
 /* Han characters the reading leaves unspoken because no reading is known for
  * them (a rare character such as 𠀀): how many. */
 size_t mq_reading_unread_count(const mq_reading *r);
-/* The Ith of them (I below the count and below 8): the character, UTF-8 in
+/* How many of them mq_reading_unread tells one by one. */
+#define MQ_READING_UNREAD_KEPT 8
+/* The Ith of them (I below the count and below MQ_READING_UNREAD_KEPT): the
+ * character, UTF-8 in
  * CH, and its LINE:COLUMN as messages give places (in the text as the user
  * wrote it after mq_reader_read_text). 1, or 0 when there is no such one. */
 int mq_reading_unread(const mq_reading *r, size_t i, char ch[5], int *line, int *column);

@@ -24,7 +24,7 @@ typedef struct mq_unit {
 enum { MQ_W_SINGLE, MQ_W_BEGIN, MQ_W_MID, MQ_W_END };
 
 /* Han characters kept for a message when no reading is known for them. */
-#define MQ_UNREAD_KEPT 8
+#define MQ_UNREAD_KEPT MQ_READING_UNREAD_KEPT
 
 typedef struct mq_units {
     mq_unit *u;

@@ -297,6 +297,14 @@ static void test_big(void)
     remove_dir(dir);
 }
 
+/* A lexicon of three small files in DIR: 中国 and 国家, 中 and 国, 呼和浩特. */
+static void write_small(const char *lex)
+{
+    write_file(lex, "chars.tsv", "中\tzhong1,zhong4\t100\n国\tguo2\n");
+    write_file(lex, "places.tsv", "呼和浩特\thu1 he2 hao4 te4\t1000000\n");
+    write_file(lex, "words.tsv", "中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n");
+}
+
 /* The inode of the only lexicon index in DIR, or 0. */
 static unsigned long index_inode(const char *dir)
 {
@@ -324,9 +332,7 @@ static void test_index(void)
     snprintf(lex, sizeof lex, "%s/lexicon", dir);
     snprintf(idx, sizeof idx, "%s/cache/muqir", dir);
     mkdir(lex, 0755);
-    write_file(lex, "chars.tsv", "中\tzhong1,zhong4\t100\n国\tguo2\n");
-    write_file(lex, "places.tsv", "呼和浩特\thu1 he2 hao4 te4\t1000000\n");
-    write_file(lex, "words.tsv", "中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n");
+    write_small(lex);
     mq_lexicon *lx = NULL;
     mq_error err = { 0 };
     CHECK_INT(mq_lexicon_open_indexed(lex, idx, &lx, &err), MQ_OK, "index: first open");
@@ -388,9 +394,7 @@ static void test_shipped_index(void)
     snprintf(lex, sizeof lex, "%s/lexicon", dir);
     snprintf(copy, sizeof copy, "%s/copy", dir);
     mkdir(lex, 0755);
-    write_file(lex, "chars.tsv", "中\tzhong1,zhong4\t100\n国\tguo2\n");
-    write_file(lex, "places.tsv", "呼和浩特\thu1 he2 hao4 te4\t1000000\n");
-    write_file(lex, "words.tsv", "中国\tzhong1 guo2\t50\n国家\tguo2 jia1\t40\n");
+    write_small(lex);
     mq_error err = { 0 };
     mq_lexicon *lx = NULL;
     CHECK_INT(mq_lexicon_open(lex, &lx, &err), MQ_OK, "shipped: open before any index");
