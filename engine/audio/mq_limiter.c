@@ -313,6 +313,8 @@ size_t mq_limiter_latency(const mq_limiter *l)
  */
 #define LIM_FLOAT_SLACK (1.0 + 1e-4)
 
+_Static_assert(MQ_LIMITER_REACH == LIM_TAPS - 1, "the detector reads LIM_TAPS - 1 frames back");
+
 /* The detector's history after N more frames of IN: the last LIM_TAPS - 1
  * samples of each channel. */
 static void keep_history(mq_limiter *l, const float *in, size_t n)
@@ -741,6 +743,19 @@ int mq_limiter_flush(mq_limiter *l, float *out, size_t *n_out)
     *n_out = l->d;
     reset(l);
     return MQ_OK;
+}
+
+double mq_limiter_quiet_level(const mq_limiter *l)
+{
+    /* mq_limiter_process's quiet test, samples * l1 < target, for samples
+     * scaled by a float gain after they were measured. */
+    return l ? l->target / (l->l1 * LIM_FLOAT_SLACK) : 0.0;
+}
+
+void mq_limiter_reset(mq_limiter *l)
+{
+    if (l)
+        reset(l);
 }
 
 /* The running state, in the order save and load walk it: the scalars, then

@@ -154,6 +154,21 @@ int mq_limiter_create(int rate, int channels, double ceiling_dbtp, mq_limiter **
 int mq_limiter_transparent(const mq_limiter *l, double true_peak, double tail_peak);
 
 /*
+ * The level (linear) under which samples cannot make L act: when every
+ * |sample| of a stretch, and of the MQ_LIMITER_REACH frames before it, stays
+ * below it, no frame of the stretch needs a gain below 1, whatever else the
+ * stream holds. It leaves room for the rounding of a float gain applied to
+ * the samples (a relative 1e-4). 0 for NULL.
+ */
+#define MQ_LIMITER_REACH 63
+double mq_limiter_quiet_level(const mq_limiter *l);
+
+/* Makes L what mq_limiter_create made, but for mq_limiter_acted, which
+ * stays as it was: a caller watching stretches of a stream one after
+ * another (see mq_export) starts each from silence. Nothing for NULL. */
+void mq_limiter_reset(mq_limiter *l);
+
+/*
  * 1 once any frame L has processed (since it was created; flushing does not
  * clear it) needed a gain below 1: only then does its output differ from its
  * input delayed. 0 for NULL. An export that runs the limiter without

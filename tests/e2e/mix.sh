@@ -57,6 +57,32 @@ done
 check "no temporary file is left beside the outputs" \
     test -z "$(find "$T" -maxdepth 1 -name '.*.wav*' -print -quit)"
 
+# A lone click in a quiet programme must still be limited wherever it falls:
+# pass 2 watches only the chunks pass 1 found loud, and a block (131072
+# frames) or the file ends right beside these clicks. A quiet tone at -40
+# dBFS is raised about 20 dB, the click with it, far over the ceiling.
+for at in 131071 131072 287999; do
+    python3 - "$T/click$at.wav" "$at" <<'PY'
+import math, struct, sys, wave
+n, at = 288000, int(sys.argv[2])
+with wave.open(sys.argv[1], "wb") as w:
+    w.setnchannels(2); w.setsampwidth(2); w.setframerate(48000)
+    f = bytearray()
+    for i in range(n):
+        v = 0.3 if i == at else 0.01 * math.sin(2 * math.pi * 440 * i / 48000)
+        f += struct.pack("<hh", round(v * 32767), round(v * 32767))
+    w.writeframes(bytes(f))
+PY
+    printf 'title: click\noutput: { rate: 48000, channels: 2 }\nitems:\n  - clip: click%s.wav\n' \
+        "$at" > "$T/click$at.yaml"
+    run_muqir render "$T/click$at.yaml" -o "$T/click$at-out.wav"
+    expect_rc "render a click at frame $at" 0
+    # (sox: ffmpeg's true peak leaves out the file's last frames.)
+    max=$(sox "$T/click$at-out.wav" -n stat 2>&1 | awk '/^Maximum amplitude/ { print $3 }')
+    check "a click at frame $at is limited: its peak ${max:-?} <= -1 dBFS (0.891) by sox" \
+        awk -v p="${max:-9}" 'BEGIN { exit !(p <= 0.891) }'
+done
+
 # --loudness off leaves the mix's level alone (but still limits true peak).
 run_muqir render "$T/speech.yaml" -o "$T/off.wav" --loudness off
 expect_rc "render --loudness off" 0

@@ -681,6 +681,43 @@ static void test_limiter_transparent(void)
         free(fl);
         mq_limiter_free(la);
     }
+    /* The quiet level: samples just under it, at their worst (alternating
+     * full swings, whose interpolated points overshoot most), never make
+     * the limiter act; reset starts it over but remembers that it acted. */
+    {
+        mq_limiter *lq;
+        mq_limiter_create(48000, 2, -1.0, &lq, NULL);
+        double q = mq_limiter_quiet_level(lq);
+        CHECK(q > 0.2 && q < pow(10.0, -1.1 / 20.0), "the quiet level lies under the target");
+        CHECK(mq_limiter_quiet_level(NULL) == 0, "NULL has none");
+        float *sw = malloc(4096 * 2 * sizeof *sw), *so = malloc(4096 * 2 * sizeof *so);
+        for (size_t i = 0; i < 4096 * 2; i++)
+            sw[i] = (float)((i / 2 % 2 ? -1 : 1) * q * 0.9999 * (i / 2 % 7 < 4 ? 1 : -1));
+        mq_limiter_process(lq, sw, so, 4096, NULL);
+        CHECK(!mq_limiter_acted(lq), "swings just under the quiet level: it never acts");
+        for (size_t i = 0; i < 4096 * 2; i++)
+            sw[i] *= 1.0f / (float)(0.9999 * q) * 0.95f;   /* now near 0.95 */
+        mq_limiter_process(lq, sw, so, 4096, NULL);
+        CHECK(mq_limiter_acted(lq), "the same swings at 0.95: it acts");
+        mq_limiter_reset(lq);
+        CHECK(mq_limiter_acted(lq), "reset remembers that it acted");
+        float z[2 * 64] = { 0 }, zo[2 * 64];
+        float *fl = malloc(mq_limiter_latency(lq) * 2 * sizeof *fl);
+        size_t nf = 0;
+        mq_limiter_process(lq, z, zo, 64, NULL);
+        mq_limiter_flush(lq, fl, &nf);
+        int silent = 1;
+        for (size_t i = 0; i < 2 * 64; i++)
+            silent &= zo[i] == 0.0f;
+        for (size_t i = 0; i < nf * 2; i++)
+            silent &= fl[i] == 0.0f;
+        CHECK(silent, "after reset nothing of the loud swings comes out");
+        mq_limiter_reset(NULL);
+        free(fl);
+        free(sw);
+        free(so);
+        mq_limiter_free(lq);
+    }
     /* NaN and infinity do not poison the output. */
     float bad[8] = { NAN, INFINITY, -INFINITY, 0.5f, 0.2f, NAN, 0, 0 };
     float outb[8];
