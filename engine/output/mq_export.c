@@ -363,96 +363,6 @@ static int first_pass_output(pass_ctx *p, mq_outfile_meta *meta, mq_error *err)
     return 0;
 }
 
-/* The temporary mix, beside the output (same disk, same permissions) and
- * nameless from the start: nothing to leave behind. */
-static int open_temporary_mix(pass_ctx *p, mq_error *err)
-{
-    const char *path = p->o->path, *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    snprintf(p->tmp_path, sizeof p->tmp_path, "%.*s.%s.mix.XXXXXX", dirlen, path,
-             slash ? slash + 1 : path);
-    if ((p->tmp = mkstemp(p->tmp_path)) < 0)
-        return mq_error_set(err, MQ_EIO, "%s: cannot write there: %s", path, strerror(errno));
-    unlink(p->tmp_path);
-    return MQ_OK;
-}
-
-/* Pass 2 (see mq_export.h) at REP->gain_db into a new output, the limiter
- * watched; run again through the limiter and a meter (M2) if it acts. The
- * output's figures are then M2's, else M1's shifted by the gain; *OUT_METER
- * says which, and REP->curve holds the matching curve (CURVE1, M1's, is
- * taken or left). */
-static int second_pass(pass_ctx *p, mq_outfile_meta *meta, size_t total, meter_job *m1,
-                       double **curve1, size_t ncurve1, meter_job *m2, mq_meter **out_meter,
-                       mq_export_report *rep, mq_error *err)
-{
-    const mq_export_opts *o = p->o;
-    mq_limiter *lim = NULL;
-    int rc = mq_limiter_create(p->rate, p->channels, o->true_peak, &lim, err);
-    if (rc != MQ_OK)
-        return rc;
-    double g = pow(10.0, rep->gain_db / 20.0), tail = 0;
-    for (size_t k = 0; k < MQ_LIMITER_TAIL && k < p->ntail; k++)
-        tail = fmax(tail, p->tail[k]);
-    if (mq_limiter_transparent(lim, pow(10.0, mq_meter_true_peak(m1->meter) / 20.0) * g,
-                               tail * g)) {
-        mq_limiter_free(lim);
-        lim = NULL;
-    }
-    /* First without measuring the output: for as long as the limiter does
-     * not act, it is the measured mix times the gain. A programme at
-     * broadcast loudness seldom reaches the ceiling (the benchmark bulletin
-     * peaks at -6 dBTP), and its second pass then costs the gain and the
-     * writing, not a second meter. */
-    rc = deliver(p, meta, rep->gain_db, total, lim, NULL, err);
-    if (rc == RESTART) {
-        mq_limiter_free(lim);
-        lim = NULL;
-        rc = mq_limiter_create(p->rate, p->channels, o->true_peak, &lim, err);
-        if (rc == MQ_OK)
-            rc = mq_meter_create(p->rate, p->channels, &m2->meter, err);
-        m2->step = m1->step;
-        m2->curve = &rep->curve;
-        m2->ncurve = &rep->ncurve;
-        *out_meter = m2->meter;
-        if (rc == MQ_OK)
-            rc = deliver(p, meta, rep->gain_db, total, lim, m2, err);
-    } else if (rc == MQ_OK) {
-        mq_meter_scale(m1->meter, rep->gain_db);
-        for (size_t k = 0; k < ncurve1; k++)
-            (*curve1)[k] += rep->gain_db;
-        rep->curve = *curve1;
-        rep->ncurve = ncurve1;
-        *curve1 = NULL;
-        *out_meter = m1->meter;
-    }
-    mq_limiter_free(lim);
-    return rc;
-}
-
-/* The output's figures from METER into REP and its bext chunk, then the
- * file committed. */
-static int finish(pass_ctx *p, mq_outfile_meta *meta, mq_meter *meter, mq_export_report *rep,
-                  mq_error *err)
-{
-    rep->loudness = mq_meter_integrated(meter);
-    rep->true_peak = mq_meter_true_peak(meter);
-    rep->loudness_range = mq_meter_range(meter);
-    meta->loudness = rep->loudness;
-    meta->true_peak = rep->true_peak;
-    meta->loudness_range = rep->loudness_range;
-    meta->max_momentary = mq_meter_max_momentary(meter);
-    meta->max_short_term = mq_meter_max_short_term(meter);
-    int rc = mq_outfile_update_meta(p->f, meta, err);
-    if (rc == MQ_OK) {
-        rep->frames = mq_outfile_frames(p->f);
-        rep->data_summed = mq_outfile_data_sum(p->f, &rep->data_sum, &rep->data_bytes);
-        rc = mq_outfile_commit(p->f, err);
-        p->f = NULL;
-    }
-    return rc;
-}
-
 int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_error *err)
 {
     memset(rep, 0, sizeof *rep);
@@ -478,7 +388,15 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         if (rc == MQ_OK && !(p.again = malloc(BLOCK * (size_t)p.channels * sizeof(float))))
             rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     } else if (rc == MQ_OK) {
-        rc = open_temporary_mix(&p, err);
+        /* The temporary mix lives beside the output: same disk, same permissions. */
+        const char *slash = strrchr(o->path, '/');
+        int dirlen = slash ? (int)(slash - o->path + 1) : 0;
+        snprintf(p.tmp_path, sizeof p.tmp_path, "%.*s.%s.mix.XXXXXX", dirlen, o->path,
+                 slash ? slash + 1 : o->path);
+        if ((p.tmp = mkstemp(p.tmp_path)) < 0)
+            rc = mq_error_set(err, MQ_EIO, "%s: cannot write there: %s", o->path, strerror(errno));
+        else
+            unlink(p.tmp_path);  /* nameless from the start: nothing to leave behind */
     }
     size_t total = 0;
     double *curve1 = NULL;
@@ -496,15 +414,18 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         rc = mq_watch_finish(&w1, err);
     mq_watch_free(&w1);
     mq_limiter_free(watched);
+    mq_limiter *lim = NULL;
+    mq_meter *out_meter = NULL;
     if (rc == MQ_OK) {
         rep->mix_loudness = mq_meter_integrated(m1.meter);
         rep->gain_db = (!isnan(o->loudness) && isfinite(rep->mix_loudness))
                            ? o->loudness - rep->mix_loudness : 0.0;
     }
-    mq_meter *out_meter = NULL;
+    int kept = 0;
     if (rc == MQ_OK && first) {
-        if (p.out_rc == MQ_OK && !w1.acted && fabs(rep->gain_db) <= MQ_EXPORT_SLACK_LU) {
-            /* Kept: the output is the mix as it is, its figures the mix's. */
+        kept = p.out_rc == MQ_OK && !w1.acted && fabs(rep->gain_db) <= MQ_EXPORT_SLACK_LU;
+        if (kept) {
+            /* The output is the mix as it is: its figures are the mix's. */
             rep->gain_db = 0.0;
             rep->curve = curve1;
             rep->ncurve = ncurve1;
@@ -516,11 +437,64 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         }
     }
     meta.expected_frames = total;
-    if (rc == MQ_OK && !out_meter)
-        rc = second_pass(&p, &meta, total, &m1, &curve1, ncurve1, &m2, &out_meter, rep, err);
+    if (rc == MQ_OK && !kept)
+        rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &lim, err);
+    if (rc == MQ_OK && !kept) {
+        double g = pow(10.0, rep->gain_db / 20.0), tail = 0;
+        for (size_t k = 0; k < MQ_LIMITER_TAIL && k < p.ntail; k++)
+            tail = fmax(tail, p.tail[k]);
+        if (mq_limiter_transparent(lim, pow(10.0, mq_meter_true_peak(m1.meter) / 20.0) * g,
+                                   tail * g)) {
+            mq_limiter_free(lim);
+            lim = NULL;
+        }
+        /* First without measuring the output: for as long as the limiter
+         * does not act, it is the measured mix times the gain. A programme
+         * at broadcast loudness seldom reaches the ceiling (the benchmark
+         * bulletin peaks at -6 dBTP), and its second pass then costs the
+         * gain and the writing, not a second meter. */
+        rc = deliver(&p, &meta, rep->gain_db, total, lim, NULL, err);
+        if (rc == RESTART) {
+            mq_limiter_free(lim);
+            lim = NULL;
+            rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &lim, err);
+            if (rc == MQ_OK)
+                rc = mq_meter_create(p.rate, p.channels, &m2.meter, err);
+            m2.step = m1.step;
+            m2.curve = &rep->curve;
+            m2.ncurve = &rep->ncurve;
+            out_meter = m2.meter;
+            if (rc == MQ_OK)
+                rc = deliver(&p, &meta, rep->gain_db, total, lim, &m2, err);
+        } else if (rc == MQ_OK) {
+            mq_meter_scale(m1.meter, rep->gain_db);
+            for (size_t k = 0; k < ncurve1; k++)
+                curve1[k] += rep->gain_db;
+            rep->curve = curve1;
+            rep->ncurve = ncurve1;
+            curve1 = NULL;
+            out_meter = m1.meter;
+        }
+    }
     free(curve1);
-    if (rc == MQ_OK)
-        rc = finish(&p, &meta, out_meter, rep, err);
+    mq_limiter_free(lim);
+    if (rc == MQ_OK) {
+        rep->loudness = mq_meter_integrated(out_meter);
+        rep->true_peak = mq_meter_true_peak(out_meter);
+        rep->loudness_range = mq_meter_range(out_meter);
+        meta.loudness = rep->loudness;
+        meta.true_peak = rep->true_peak;
+        meta.loudness_range = rep->loudness_range;
+        meta.max_momentary = mq_meter_max_momentary(out_meter);
+        meta.max_short_term = mq_meter_max_short_term(out_meter);
+        rc = mq_outfile_update_meta(p.f, &meta, err);
+    }
+    if (rc == MQ_OK) {
+        rep->frames = mq_outfile_frames(p.f);
+        rep->data_summed = mq_outfile_data_sum(p.f, &rep->data_sum, &rep->data_bytes);
+        rc = mq_outfile_commit(p.f, err);
+        p.f = NULL;
+    }
     mq_outfile_abort(p.f);
     if (p.map)
         munmap(p.map, p.map_len);
