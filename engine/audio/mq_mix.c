@@ -407,12 +407,6 @@ long mq_mix_read(mq_mix *m, float *out, size_t n, mq_error *err)
     return (long)n;
 }
 
-void mq_mix_rewind(mq_mix *m)
-{
-    if (m)
-        reset(m);
-}
-
 size_t mq_mix_items(const mq_mix *m) { return m->nitems; }
 const mq_mix_item *mq_mix_item_info(const mq_mix *m, size_t i)
 {

@@ -105,12 +105,6 @@ void mq_mix_free(mq_mix *m);
  * code with ERR set (MQ_EINTERRUPTED when *env->stop was set). */
 long mq_mix_read(mq_mix *m, float *out, size_t n, mq_error *err);
 
-/* Goes back to the start: the next mq_mix_read mixes the program again,
- * placing every item anew (speech asked of the source again, captions and
- * ducks listed again). With the same block sizes and a source that gives the
- * same speech, the samples are the same, bit for bit (an export mixes twice
- * rather than keep the first mix). Looped beds kept decoded stay. */
-void mq_mix_rewind(mq_mix *m);
 size_t mq_mix_items(const mq_mix *m);
 const mq_mix_item *mq_mix_item_info(const mq_mix *m, size_t i);
 size_t mq_mix_captions(const mq_mix *m);

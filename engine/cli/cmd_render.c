@@ -223,8 +223,6 @@ static int export_program(cli_env *e, mq_render *r, const render_opts *o,
                           .loudness = o->loudness_set ? o->loudness : oo->loudness,
                           .true_peak = oo->true_peak, .title = mq_program_title(e->program),
                           .curve_step = o->timeline ? 0.5 : 0,
-                          /* Speech through a cache comes back the same. */
-                          .mix_again = e->cache != NULL,
                           .progress = show_progress, .user = &pc };
     mq_export_report rep;
     mq_error err = { 0 };

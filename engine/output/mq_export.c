@@ -4,7 +4,6 @@
 #include "../util/mq_fdio.h"
 #include "../util/mq_pipe.h"
 #include "../util/mq_release.h"
-#include "mq_export_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +14,14 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define BLOCK MQ_EXPORT_BLOCK   /* six slots of it: 9 MB in pass 2 */
+/* Frames a block: what the mixer makes at a time and each stage thread takes.
+ * Every block costs each stage a hand-over (a lock, a wake-up, often a switch
+ * of threads on a 2-core machine: 16,000 of them in a first render of the
+ * benchmark bulletin at 16384 frames). First renders of the bulletin,
+ * alternated 10 times (tools/bench-render): 65536 frames took 3.5 % less CPU
+ * than 16384, 131072 another 3 %; 262144 was slower again (1 MB blocks fit
+ * the caches better than 2 MB). Six slots of it: 9 MB in pass 2. */
+#define BLOCK 131072
 
 /* The meter as a pipe stage (mq_pipe.h): it measures every block the
  * producer makes, on a thread of its own, and notes the short-term loudness
@@ -59,18 +65,17 @@ typedef struct pass_ctx {
     const mq_export_opts *o;
     mq_mix *mix;
     int rate, channels;
-    int tmp;                        /* the temporary mix's descriptor, or -1: the
-                                       second pass mixes again (mq_mix_rewind) */
+    int tmp;                        /* the temporary mix's descriptor, or -1 */
     char tmp_path[PATH_MAX];
-    float *in;                      /* pass 2: a block of the mix times the gain */
-    float *again;                   /* pass 2 without a temporary file: a block mixed again */
+    float *in;                      /* pass 2: a block read back, times the gain */
     void *map;                      /* pass 2: the part of the temporary file mapped */
     size_t map_off, map_len;        /* bytes */
     float tail[MQ_LIMITER_TAIL];    /* largest |sample| of the mix's last frames */
     size_t ntail;
-    mq_peaks peaks;                 /* of the mix, noted in pass 1 */
+    float *peaks;                   /* largest |sample| of the mix in each WATCH_CHUNK
+                                       frames (NaN: a sample is not finite) */
+    size_t npeaks, cap_peaks, peak_fill;   /* peak_fill: frames in peaks[npeaks - 1] */
     mq_outfile *f;
-    int out_rc;                     /* the first pass's output outgrew a WAV (first_out_stage) */
 } pass_ctx;
 
 /* Keeps the largest |sample| of each of the last MQ_LIMITER_TAIL frames. */
@@ -87,11 +92,49 @@ static void note_tail(pass_ctx *p, const float *x, size_t n)
     }
 }
 
+/* The limiter's watch in pass 2 looks only where the mix is loud enough to
+ * make it act (see watch_stage), judged by the largest |sample| of each
+ * stretch of WATCH_CHUNK frames, noted in pass 1. Blocks start on its
+ * multiples. */
+#define WATCH_CHUNK 256
+_Static_assert(BLOCK % WATCH_CHUNK == 0, "blocks start on a chunk");
+_Static_assert(MQ_LIMITER_REACH < WATCH_CHUNK, "a chunk's detector reads back one chunk at most");
+
+/* Notes the peaks of N more frames of the mix (the writer's thread: the
+ * lightest of pass 1). */
+static int note_peaks(pass_ctx *p, const float *x, size_t n, mq_error *err)
+{
+    const size_t ch = (size_t)p->channels;
+    while (n > 0) {
+        if (p->peak_fill == 0 || p->peak_fill == WATCH_CHUNK) {
+            if (p->npeaks == p->cap_peaks) {
+                size_t cap = p->cap_peaks ? p->cap_peaks * 2 : 4096;
+                float *q = realloc(p->peaks, cap * sizeof *q);
+                if (!q)
+                    return mq_error_set(err, MQ_ENOMEM, "out of memory");
+                p->peaks = q;
+                p->cap_peaks = cap;
+            }
+            p->peaks[p->npeaks++] = 0;
+            p->peak_fill = 0;
+        }
+        size_t k = WATCH_CHUNK - p->peak_fill < n ? WATCH_CHUNK - p->peak_fill : n;
+        float m = mq_abs_max(x, k * ch), *cur = &p->peaks[p->npeaks - 1];
+        /* mq_abs_max is NaN for a chunk with a NaN or infinity: kept. */
+        if (!(m <= *cur))
+            *cur = isnan(*cur) ? *cur : m;
+        p->peak_fill += k;
+        x += k * ch;
+        n -= k;
+    }
+    return MQ_OK;
+}
+
 /* Pass 1's second stage: the mix into the temporary file, its peaks noted. */
 static int tmp_stage(void *ctx, const float *buf, size_t n, mq_error *err)
 {
     pass_ctx *p = ctx;
-    int rc = mq_peaks_note(&p->peaks, buf, n, p->channels, err);
+    int rc = note_peaks(p, buf, n, err);
     if (rc != MQ_OK)
         return rc;
     if (mq_write_all(p->tmp, buf, n * sizeof(float) * (size_t)p->channels))
@@ -119,44 +162,15 @@ static int out16_stage(void *ctx, const float *buf, size_t n, mq_error *err)
                                   err);
 }
 
-/* The first pass's writer (see mq_export): as out16_stage, but a WAV that
- * would pass 4 GB only ends the first pass's output: the meter goes on, and
- * the second pass writes the file again with its length announced (RF64).
- * Any other failure (a full disk) ends the export, as it would later. */
-static int first_out_stage(void *ctx, const float *buf, size_t n, mq_error *err)
-{
-    pass_ctx *p = ctx;
-    if (p->out_rc != MQ_OK)
-        return MQ_OK;
-    mq_error e = { 0 };
-    int rc = out16_stage(p, buf, n, &e);
-    if (rc == MQ_EUNSUPPORTED)
-        p->out_rc = rc;
-    else if (rc != MQ_OK && err)
-        *err = e;
-    return rc == MQ_EUNSUPPORTED ? MQ_OK : rc;
-}
-
-/* Pass 1: the mix (here), measured, and into the temporary file — or, with
- * an output open (P->f) and a watch W, into the output as it is, the watch
- * learning whether the limiter would have acted — each stage on a thread
- * of its own. */
-static int render_pass(pass_ctx *p, meter_job *mj, mq_watch *w, size_t *total, mq_error *err)
+/* Pass 1: the mix (here) into the temporary file and measured, the writing
+ * and the measuring on threads of their own. */
+static int render_pass(pass_ctx *p, meter_job *mj, size_t *total, mq_error *err)
 {
     size_t n_items = mq_mix_items(p->mix);
-    const size_t ch = (size_t)p->channels;
-    mq_pipe_fn fn[3] = { meter_stage, tmp_stage };
-    void *ctx[3] = { mj, p };
-    if (p->f) {
-        fn[1] = first_out_stage;
-        fn[2] = mq_watch_stage;
-        ctx[2] = w;
-    }
-    /* Writing 16-bit, a slot's "frame" is CH floats and CH shorts (rounded
-     * up to floats), converted here. */
+    mq_pipe_fn fn[2] = { meter_stage, tmp_stage };
+    void *ctx[2] = { mj, p };
     mq_pipe *pipe;
-    int rc = mq_pipe_create(BLOCK, p->f ? p->channels + (p->channels + 1) / 2 : p->channels,
-                            p->f ? 3 : 2, fn, ctx, &pipe, err);
+    int rc = mq_pipe_create(BLOCK, p->channels, 2, fn, ctx, &pipe, err);
     *total = 0;
     while (rc == MQ_OK) {
         float *b = mq_pipe_slot(pipe);
@@ -168,8 +182,6 @@ static int render_pass(pass_ctx *p, meter_job *mj, mq_watch *w, size_t *total, m
             break;
         }
         note_tail(p, b, (size_t)got);
-        if (p->f)
-            mq_float_to_pcm16(b, (short *)(b + BLOCK * ch), (size_t)got * ch);
         *total += (size_t)got;
         if ((rc = mq_pipe_put(pipe, (size_t)got, err)) != MQ_OK)
             break;
@@ -186,27 +198,10 @@ static int render_pass(pass_ctx *p, meter_job *mj, mq_watch *w, size_t *total, m
  * benchmark bulletin), and only the window counts as the process's memory. */
 #define MAP_WINDOW ((size_t)8 << 20)
 
-/* Frames FRAME .. FRAME + N - 1 of the mix (N at most BLOCK) in *OUT: read
- * back from the temporary file, or mixed again. MQ_OK, or an MQ_E* code with
- * ERR set. */
-static int tmp_frames(pass_ctx *p, size_t frame, size_t n, const float **out, mq_error *err)
+/* Frames FRAME .. FRAME + N - 1 of the temporary mix (N at most BLOCK), or
+ * NULL with ERR set. */
+static const float *tmp_frames(pass_ctx *p, size_t frame, size_t n, mq_error *err)
 {
-    if (p->tmp < 0) {
-        /* No temporary file: the mix made again, which gives the same
-         * samples (mq_mix_rewind; the same block sizes as pass 1). */
-        for (size_t got = 0; got < n;) {
-            long k = mq_mix_read(p->mix, p->again + got * (size_t)p->channels, n - got, err);
-            if (k < 0)
-                return (int)k;
-            if (k == 0)
-                return mq_error_set(err, MQ_EINTERNAL, "%s: the mix came out shorter the "
-                                    "second time (%zu frames, %zu expected)", p->o->path,
-                                    frame + got, frame + n);
-            got += (size_t)k;
-        }
-        *out = p->again;
-        return MQ_OK;
-    }
     size_t fb = sizeof(float) * (size_t)p->channels;
     size_t b0 = frame * fb, b1 = (frame + n) * fb;
     if (!p->map || b0 < p->map_off || b1 > p->map_off + p->map_len) {
@@ -217,29 +212,93 @@ static int tmp_frames(pass_ctx *p, size_t frame, size_t n, const float **out, mq
         p->map_off = b0 - b0 % (size_t)(page > 0 ? page : 4096);
         p->map_len = b1 - p->map_off > MAP_WINDOW ? b1 - p->map_off : MAP_WINDOW;
         struct stat st;
-        if (fstat(p->tmp, &st))
-            return mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s",
-                                p->o->path, strerror(errno));
-        if ((size_t)st.st_size < b1)
-            return mq_error_set(err, MQ_EIO, "%s: the temporary mix is shorter than written "
-                                "(%lld bytes, %zu expected)", p->o->path,
-                                (long long)st.st_size, b1);
+        if (fstat(p->tmp, &st)) {
+            mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s", p->o->path,
+                         strerror(errno));
+            return NULL;
+        }
+        if ((size_t)st.st_size < b1) {
+            mq_error_set(err, MQ_EIO, "%s: the temporary mix is shorter than written "
+                         "(%lld bytes, %zu expected)", p->o->path, (long long)st.st_size, b1);
+            return NULL;
+        }
         if (p->map_off + p->map_len > (size_t)st.st_size)
             p->map_len = (size_t)st.st_size - p->map_off;
         void *m = mmap(NULL, p->map_len, PROT_READ, MAP_SHARED, p->tmp, (off_t)p->map_off);
-        if (m == MAP_FAILED)
-            return mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s",
-                                p->o->path, strerror(errno));
+        if (m == MAP_FAILED) {
+            mq_error_set(err, MQ_EIO, "%s: reading the temporary mix failed: %s", p->o->path,
+                         strerror(errno));
+            return NULL;
+        }
         madvise(m, p->map_len, MADV_SEQUENTIAL);
         p->map = m;
     }
-    *out = (const float *)((const char *)p->map + (b0 - p->map_off));
-    return MQ_OK;
+    return (const float *)((const char *)p->map + (b0 - p->map_off));
 }
 
 /* What master_pass returns when it stopped because the limiter acted while
  * nothing measured the output. */
-#define RESTART MQ_WATCH_ACTED
+#define RESTART 1
+
+/* The limiter as a detector beside the writer (master_pass without a meter):
+ * it limits stretches of each block into a scratch buffer only to learn
+ * whether it acts. Only stretches that could make it act are looked at: a
+ * chunk of WATCH_CHUNK frames whose peak in pass 1, and that of the chunk
+ * before (the detector reads MQ_LIMITER_REACH frames back), stay under the
+ * limiter's quiet level divided by the gain, leaves every needed gain at 1
+ * whatever surrounds it (mq_limiter_quiet_level). A run of chunks that could
+ * is given to the limiter from silence, after the chunk before it, which is
+ * quiet: no gain below 1 can come from that chunk, and the run's own frames
+ * see the same history as in the whole stream, so the limiter acts in the
+ * run exactly where it would in the whole. The benchmark bulletin's watch
+ * took 0.10 s of CPU over every frame; most of it was finding the quiet
+ * chunks, which pass 1 has already measured. */
+typedef struct watch_job {
+    mq_limiter *lim;
+    float *scratch;             /* WATCH_CHUNK frames: the output nobody reads */
+    const float *peaks;         /* pass_ctx's */
+    size_t npeaks;
+    float quiet;                /* a peak under this, in the mix's units, is quiet */
+    size_t frame;               /* frames seen */
+    float *last;                /* the previous block's last chunk (WATCH_CHUNK frames) */
+    int running;                /* the limiter has just seen the chunk before */
+    int channels;
+} watch_job;
+
+/* Whether chunk J (of WATCH_CHUNK frames) could make the limiter act. */
+static int watch_loud(const watch_job *w, size_t j)
+{
+    return j >= w->npeaks || !(w->peaks[j] < w->quiet);
+}
+
+static int watch_stage(void *ctx, const float *buf, size_t n, mq_error *err)
+{
+    watch_job *w = ctx;
+    const size_t ch = (size_t)w->channels, j0 = w->frame / WATCH_CHUNK;
+    int rc = MQ_OK;
+    for (size_t a = 0, j = j0; a < n && rc == MQ_OK; a += WATCH_CHUNK, j++) {
+        size_t len = n - a < WATCH_CHUNK ? n - a : WATCH_CHUNK;
+        if (!watch_loud(w, j) && !(j > 0 && watch_loud(w, j - 1))) {
+            w->running = 0;
+            continue;
+        }
+        if (!w->running && j > 0) {
+            mq_limiter_reset(w->lim);
+            rc = mq_limiter_process(w->lim, a ? buf + (a - WATCH_CHUNK) * ch : w->last,
+                                    w->scratch, WATCH_CHUNK, err);
+        }
+        w->running = 1;
+        if (rc == MQ_OK)
+            rc = mq_limiter_process(w->lim, buf + a * ch, w->scratch, len, err);
+        if (rc == MQ_OK && mq_limiter_acted(w->lim))
+            rc = RESTART;
+    }
+    /* Blocks are whole chunks but the last: this is the chunk before the next. */
+    if (n >= WATCH_CHUNK)
+        memcpy(w->last, buf + (n - WATCH_CHUNK) * ch, WATCH_CHUNK * ch * sizeof *buf);
+    w->frame += n;
+    return rc;
+}
 
 /* Pass 2: gain and the true-peak limiter over the temporary file, into the
  * output. MJ NULL: the output is not measured, since it is the measured mix
@@ -253,22 +312,23 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
                        meter_job *mj, mq_error *err)
 {
     float g = (float)pow(10.0, gain_db / 20.0);
-    mq_watch w = { 0 };
-    /* Without a limiter in this thread, a 16-bit output read back from the
-     * temporary file is converted here, after the gain, into the second part
-     * of each slot. Mixed again, the mixing is this thread's heavier work,
-     * and the writer's thread converts. */
-    int conv = !mj && mq_outfile_is_pcm16(p->f) && p->tmp >= 0;
-    mq_pipe_fn fn[2] = { conv ? out16_stage : out_stage, mj ? meter_stage : mq_watch_stage };
-    void *ctx[2] = { p, mj ? (void *)mj : (void *)&w };
+    /* The gain is a float: a product rounds by a relative 6e-8, which the
+     * quiet level's 1e-4 covers. */
+    watch_job wj = { .lim = lim, .peaks = p->peaks, .npeaks = p->npeaks, .channels = p->channels,
+                     .quiet = (float)(mq_limiter_quiet_level(lim) / g) };
+    /* Without a limiter in this thread, a 16-bit output is converted here,
+     * after the gain, into the second part of each slot. */
+    int conv = !mj && mq_outfile_is_pcm16(p->f);
+    mq_pipe_fn fn[2] = { conv ? out16_stage : out_stage, mj ? meter_stage : watch_stage };
+    void *ctx[2] = { p, mj ? (void *)mj : (void *)&wj };
     mq_pipe *pipe = NULL;
     size_t ch = (size_t)p->channels;
     int rc = MQ_OK;
-    if (!mj && lim)
-        rc = mq_watch_init(&w, lim, p->channels, &p->peaks, g, 0, 0, err);
-    /* Mixed again rather than read back: from the start. */
-    if (p->tmp < 0)
-        mq_mix_rewind(p->mix);
+    /* The scratch takes a chunk, and at the end the limiter's latency. */
+    size_t scratch = mq_limiter_latency(lim) > WATCH_CHUNK ? mq_limiter_latency(lim) : WATCH_CHUNK;
+    if (!mj && lim && (!(wj.scratch = malloc(scratch * ch * sizeof *wj.scratch)) ||
+                       !(wj.last = malloc(WATCH_CHUNK * ch * sizeof *wj.last))))
+        rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     /* A slot's "frame" is then CH floats and CH shorts (rounded up to floats). */
     int slot_ch = conv ? p->channels + (p->channels + 1) / 2 : p->channels;
     if (rc == MQ_OK)
@@ -282,9 +342,11 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
             break;
         size_t got = total - read < BLOCK ? total - read : BLOCK, nout = 0;
         float *in = here ? p->in : o;
-        const float *mix = NULL;
-        if (got && (rc = tmp_frames(p, read, got, &mix, err)) != MQ_OK)
+        const float *mix = got ? tmp_frames(p, read, got, err) : NULL;
+        if (got && !mix) {
+            rc = MQ_EIO;
             break;
+        }
         read += got;
         if (got) {
             for (size_t k = 0; k < got * ch; k++)
@@ -314,9 +376,14 @@ static int master_pass(pass_ctx *p, double gain_db, size_t total, mq_limiter *li
     rc = mq_pipe_close(pipe, rc, err);
     /* The watcher has seen every block: what flushing adds is the last
      * stretch of its detector's look-ahead. */
-    if (rc == MQ_OK && !mj && lim && (rc = mq_watch_finish(&w, err)) == MQ_OK && w.acted)
+    size_t n = 0;
+    /* Unless the watch was following the last chunk, the frames after the
+     * end lie beside quiet ones, and cannot make it act. */
+    if (rc == MQ_OK && !mj && lim && wj.running &&
+        (rc = mq_limiter_flush(lim, wj.scratch, &n)) == MQ_OK && mq_limiter_acted(lim))
         rc = RESTART;
-    mq_watch_free(&w);
+    free(wj.scratch);
+    free(wj.last);
     return rc;
 }
 
@@ -337,32 +404,6 @@ static int deliver(pass_ctx *p, mq_outfile_meta *meta, double gain_db, size_t to
     return rc;
 }
 
-/* The first pass of a 16-bit WAV export whose mix can be made again: the
- * output is written as the mix comes (its loudness is not known yet), with
- * the limiter watched. It is kept when the mix turns out within
- * MQ_EXPORT_SLACK_LU of the target and the limiter had nothing to do;
- * otherwise it is abandoned and the second pass makes the mix again, rather
- * than reading it from a temporary file the size of the mix in floats (384
- * MB for the benchmark bulletin, written and read back). 1: P->f is open for
- * it (and a watch is needed); 0: the export goes the usual way. */
-static int first_pass_output(pass_ctx *p, mq_outfile_meta *meta, mq_error *err)
-{
-    if (!p->o->mix_again)
-        return 0;
-    /* (The length is not known yet: a plain WAV, up to 6.2 h at 48 kHz.) */
-    if (mq_outfile_open_meta(p->o->path, p->rate, p->channels, p->o->format, meta, &p->f,
-                             err) != MQ_OK) {
-        /* The usual way meets the same failure and reports it. */
-        memset(err, 0, sizeof *err);
-        return 0;
-    }
-    if (mq_outfile_is_pcm16(p->f))
-        return 1;
-    mq_outfile_abort(p->f);
-    p->f = NULL;
-    return 0;
-}
-
 int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_error *err)
 {
     memset(rep, 0, sizeof *rep);
@@ -372,23 +413,8 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     if (!(p.in = malloc(BLOCK * (size_t)p.channels * sizeof(float))))
         rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
     meter_job m1 = { 0 }, m2 = { 0 };
-    /* The bext chunk is written at open with the title and date, and its
-     * loudness figures replaced once they are measured on the samples
-     * written. */
-    mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
-    meta.title = o->title;
-    mq_error e0 = { 0 };
-    const int first = rc == MQ_OK && first_pass_output(&p, &meta, err ? err : &e0);
-    mq_limiter *watched = NULL;
-    mq_watch w1 = { 0 };
-    if (first) {
-        rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &watched, err);
-        if (rc == MQ_OK)
-            rc = mq_watch_init(&w1, watched, p.channels, &p.peaks, 1.0f, 1, 1, err);
-        if (rc == MQ_OK && !(p.again = malloc(BLOCK * (size_t)p.channels * sizeof(float))))
-            rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
-    } else if (rc == MQ_OK) {
-        /* The temporary mix lives beside the output: same disk, same permissions. */
+    /* The temporary mix lives beside the output: same disk, same permissions. */
+    if (rc == MQ_OK) {
         const char *slash = strrchr(o->path, '/');
         int dirlen = slash ? (int)(slash - o->path + 1) : 0;
         snprintf(p.tmp_path, sizeof p.tmp_path, "%.*s.%s.mix.XXXXXX", dirlen, o->path,
@@ -409,37 +435,22 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
     m1.curve = &curve1;
     m1.ncurve = &ncurve1;
     if (rc == MQ_OK)
-        rc = render_pass(&p, &m1, first ? &w1 : NULL, &total, err);
-    if (rc == MQ_OK && first)
-        rc = mq_watch_finish(&w1, err);
-    mq_watch_free(&w1);
-    mq_limiter_free(watched);
+        rc = render_pass(&p, &m1, &total, err);
     mq_limiter *lim = NULL;
     mq_meter *out_meter = NULL;
     if (rc == MQ_OK) {
         rep->mix_loudness = mq_meter_integrated(m1.meter);
         rep->gain_db = (!isnan(o->loudness) && isfinite(rep->mix_loudness))
                            ? o->loudness - rep->mix_loudness : 0.0;
-    }
-    int kept = 0;
-    if (rc == MQ_OK && first) {
-        kept = p.out_rc == MQ_OK && !w1.acted && fabs(rep->gain_db) <= MQ_EXPORT_SLACK_LU;
-        if (kept) {
-            /* The output is the mix as it is: its figures are the mix's. */
-            rep->gain_db = 0.0;
-            rep->curve = curve1;
-            rep->ncurve = ncurve1;
-            curve1 = NULL;
-            out_meter = m1.meter;
-        } else {
-            mq_outfile_abort(p.f);
-            p.f = NULL;
-        }
-    }
-    meta.expected_frames = total;
-    if (rc == MQ_OK && !kept)
         rc = mq_limiter_create(p.rate, p.channels, o->true_peak, &lim, err);
-    if (rc == MQ_OK && !kept) {
+    }
+    /* The bext chunk is written at open with the title and date, and its
+     * loudness figures replaced once they are measured on the samples
+     * written. */
+    mq_outfile_meta meta = MQ_OUTFILE_META_INIT;
+    meta.title = o->title;
+    meta.expected_frames = total;
+    if (rc == MQ_OK) {
         double g = pow(10.0, rep->gain_db / 20.0), tail = 0;
         for (size_t k = 0; k < MQ_LIMITER_TAIL && k < p.ntail; k++)
             tail = fmax(tail, p.tail[k]);
@@ -509,8 +520,7 @@ int mq_export(mq_mix *mix, const mq_export_opts *o, mq_export_report *rep, mq_er
         close(p.tmp);
     mq_meter_free(m1.meter);
     mq_meter_free(m2.meter);
-    mq_peaks_free(&p.peaks);
-    free(p.again);
+    free(p.peaks);
     free(p.in);
     return rc;
 }

@@ -14,16 +14,6 @@
  * limiter would not act (mq_limiter_transparent), pass 2 applies the gain
  * alone. Each pass runs as a pipe (mq_pipe.h): the mix or the limiter, the
  * meter and the writer on threads of their own.
- *
- * When the mix can be made again (mix_again: a render whose speech comes
- * from the cache) and the output is a 16-bit WAV, pass 1 writes the output
- * itself, the mix as it is, while it measures the mix and watches whether
- * the limiter would act. Speech items and beds are balanced to the target
- * before they are mixed (mq_mix.h), so the mix usually lands on it: the
- * benchmark bulletin at -23.0017 LUFS, a gain of 0.002 dB. Within
- * MQ_EXPORT_SLACK_LU of the target, with nothing for the limiter to do,
- * that file is the output, and there is no second pass. Otherwise it is
- * dropped, and pass 2 mixes again instead of reading a temporary file.
  * Memory stays constant whatever the program's length.
  */
 #ifndef MQ_EXPORT_H
@@ -33,13 +23,6 @@
 #include <stdint.h>
 #include "../audio/mq_mix.h"
 #include "mq_outfile.h"
-
-/* How far a mix may lie from the target loudness, in LU, and be kept as the
- * output of pass 1: half the 0.1 LU step in which loudness is read (the
- * report, the `bext` chunk, ffmpeg's ebur128), a tenth of what EBU R128
- * permits (-23 LUFS +-0.5 LU; +-1 LU live). The output then reads the
- * target on any meter. */
-#define MQ_EXPORT_SLACK_LU 0.05
 
 /* Reports progress: PASS 1 (rendering; the fraction 0..1 is by items placed)
  * or 2 (writing). Return non-zero to stop. */
@@ -53,12 +36,6 @@ typedef struct mq_export_opts {
     const char *title;          /* for the file's metadata */
     double curve_step;          /* > 0: record the short-term loudness every this
                                    many seconds into the report (for a timeline) */
-    int mix_again;              /* 1: MIX can be mixed again with the same samples
-                                   (its speech comes from a cache): a 16-bit WAV is
-                                   then written in the measuring pass and kept when
-                                   the mix is within MQ_EXPORT_SLACK_LU of the target
-                                   (see mq_export); else the mix is made again for
-                                   the second pass instead of kept in a file */
     mq_progress_fn progress;    /* may be NULL */
     void *user;
 } mq_export_opts;

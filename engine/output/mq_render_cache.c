@@ -134,24 +134,6 @@ static int relay_sentence(void *user, const char *text, size_t start, size_t end
 
 static void await_background(mq_render *r, const char *key);
 
-/* Adds item I to the count WHAT of the stats, unless it is there already:
- * an export may mix the program twice (mq_mix_rewind), and the report
- * counts items, not requests. */
-static void tally(mq_render *r, size_t i, size_t *what)
-{
-    const unsigned char bit = what == &r->stats.synthesized ? 1
-                              : what == &r->stats.cached    ? 2
-                              : what == &r->stats.damaged   ? 4 : 8;
-    if (!r->counted && !(r->counted = calloc(r->n ? r->n : 1, 1))) {
-        (*what)++;   /* out of memory: counted as before, each time */
-        return;
-    }
-    if (i < r->n && !(r->counted[i] & bit)) {
-        r->counted[i] |= bit;
-        (*what)++;
-    }
-}
-
 int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
                             mq_sentence_cb on_sentence, void *user, mq_error *err)
 {
@@ -174,13 +156,13 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
         if (hit == 1 && !r->in_child) {
             /* A worker's result is this run's synthesis, not an old entry. */
             if (r->fresh && r->fresh[i])
-                tally(r, i, &r->stats.synthesized);
+                r->stats.synthesized++;
             else
-                tally(r, i, &r->stats.cached);
+                r->stats.cached++;
             goto copy;
         }
         if (hit == MQ_EINPUT)
-            tally(r, i, &r->stats.damaged);
+            r->stats.damaged++;
         else if (hit < 0) {
             mq_buf_free(&mono);
             return mq_error_set(err, e.code, "%s", e.msg);
@@ -202,7 +184,7 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
             mq_error e = { 0 };
             if (mq_cache_get_fresh(r->cache, key, r->env.rate, &mono, &lufs, relay_sentence,
                                    &rl, &e) == 1) {
-                tally(r, i, &r->stats.synthesized);
+                r->stats.synthesized++;
                 goto copy;
             }
             mono.frames = 0;
@@ -213,7 +195,7 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
             int hit = mq_cache_get_fresh(r->cache, key, r->env.rate, &mono, &lufs,
                                          relay_sentence, &rl, &e);
             if (hit == 1) {
-                tally(r, i, &r->stats.synthesized);
+                r->stats.synthesized++;
                 goto copy;
             }
             /* The worker spoke it but the cache could not keep it (a full
@@ -229,7 +211,7 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
                                       mq_cache_dir(r->cache), e2.msg);
             }
             if (rc == MQ_OK) {
-                tally(r, i, &r->stats.uncached);
+                r->stats.uncached++;
                 if (!sp)
                     sp = r->own_speech;
             }
@@ -252,7 +234,7 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
     if (rc == MQ_OK && r->env.stop && *r->env.stop)
         rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
     if (rc == MQ_OK) {
-        tally(r, i, &r->stats.synthesized);
+        r->stats.synthesized++;
         for (size_t k = 0; k < c.n && rc == MQ_OK; k++)
             if (on_sentence && on_sentence(user, c.s[k].text, c.s[k].start, c.s[k].end))
                 rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");

@@ -15,8 +15,6 @@ struct mq_render {
     mq_cache *cache;        /* may be NULL */
     mq_render_stats stats;
     unsigned char *fresh;   /* per item: synthesized by a worker in this run */
-    unsigned char *counted; /* per item: the stats it is in (a bit for each), so that
-                               an item is counted once when the mix is made twice */
     int in_child;           /* this is a synthesis process */
     int coordinator;        /* pid of the background synthesis, or 0 */
     mq_speech *zygote;      /* in the background synthesis: eSpeak NG started and its

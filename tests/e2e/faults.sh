@@ -16,8 +16,7 @@ no_leftovers() {
 mkdir -p "$T/disk"
 cp tests/programs/good/minimal.yaml "$T/disk/p.yaml"
 echo "earlier take" > "$T/disk/out.wav"
-# 200 KB: the output, written in the first pass (16-bit, 48 kHz stereo), outgrows
-# it at once.
+# 200 KB: the temporary mix (float, 48 kHz stereo) outgrows it at once.
 (ulimit -f 200; exec "$MUQIR" render "$T/disk/p.yaml" -o "$T/disk/out.wav") >"$T/out" 2>"$T/err"
 RC=$?
 expect_rc "disk full during the mix: exit 1" 1
