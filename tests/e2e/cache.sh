@@ -82,3 +82,44 @@ expect_rc "and its render from that cache" 0
 RC=$?
 expect_rc "and a serial render without a cache" 0
 check "the same bytes either way" cmp -s "$T/r1.wav" "$T/r2.wav"
+
+# The last items are spoken in parts, each a process of its own and an entry
+# of its own (mq_render_parts.c): here the third item, which starts after 70 %
+# of the speech. The file is the same whether the parts are spoken by two
+# processes or one after another, from the cache or damaged entries.
+printf 'title: 分段\nitems:\n  - read: %s\n  - read: %s\n  - read: %s\n' \
+    "$PWD/content/texts/02-daitou-shigan.txt" "$PWD/content/texts/04-weimin-fuwu.txt" \
+    "$PWD/content/texts/06-jiceng-ganbu.txt" > "$T/parts.yaml"
+export XDG_CACHE_HOME="$T/parts-cache"
+run_muqir render "$T/parts.yaml" -o "$T/p1.wav" --srt "$T/p1.srt" --jobs 2
+expect_rc "a render whose last item is spoken in parts" 0
+expect_in "it counts items, not parts" "$T/err" "speech: 3 items synthesized"
+n=$(find "$T/parts-cache/muqir" -name '*.mqs' | wc -l)
+above "the cache holds more entries than items (${n})" "$n" 3
+run_muqir render "$T/parts.yaml" -o "$T/p2.wav" --srt "$T/p2.srt" --no-cache --jobs 1
+expect_rc "the same, serial, without the cache" 0
+check "parts by two processes and by one: bit-identical" cmp -s "$T/p1.wav" "$T/p2.wav"
+check "and the same captions" cmp -s "$T/p1.srt" "$T/p2.srt"
+# The parted item's captions are those of the item spoken whole (alone in a
+# programme it is not in parts), in order.
+printf 'title: 整段\nitems:\n  - read: %s\n' "$PWD/content/texts/06-jiceng-ganbu.txt" > "$T/whole.yaml"
+run_muqir render "$T/whole.yaml" -o "$T/w.wav" --srt "$T/w.srt"
+texts() { awk 'NF && $0 !~ /-->/ && $0 !~ /^[0-9]+$/' "$1"; }
+texts "$T/w.srt" > "$T/w.txt"
+texts "$T/p1.srt" | tail -n "$(wc -l < "$T/w.txt")" > "$T/p1.txt"
+check "the parted item's captions are the whole item's ($(wc -l < "$T/w.txt"))" \
+    cmp -s "$T/w.txt" "$T/p1.txt"
+grep -- '-->' "$T/p1.srt" | sed 's/ --> /\n/' | awk -F'[:,]' '{ print $1 * 3600 + $2 * 60 + $3 + $4 / 1000 }' > "$T/ptimes"
+check "caption times never go back across the parts" sort -n -c "$T/ptimes"
+find "$T/parts-cache" \( -name '*.mqo' -o -name '*.mqd' \) -delete
+run_muqir render "$T/parts.yaml" -o "$T/p3.wav"
+expect_in "a re-render takes every part from the cache" "$T/err" "speech: 0 items synthesized, 3 from the cache"
+check "and is bit-identical" cmp -s "$T/p1.wav" "$T/p3.wav"
+for entry in $(find "$T/parts-cache/muqir" -name '*.mqs'); do
+    printf 'garbage' | dd of="$entry" bs=1 seek=200 conv=notrunc 2>/dev/null
+done
+find "$T/parts-cache" \( -name '*.mqo' -o -name '*.mqd' \) -delete
+run_muqir render "$T/parts.yaml" -o "$T/p4.wav"
+expect_rc "parts with damaged entries" 0
+expect_in "the damage is reported" "$T/err" "damaged"
+check "and the output is still the right one" cmp -s "$T/p1.wav" "$T/p4.wav"
