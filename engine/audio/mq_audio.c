@@ -54,40 +54,10 @@ static int unmap(mq_buf *b, size_t cap)
     return MQ_OK;
 }
 
-size_t mq_buf_total(const mq_buf *b)
-{
-    size_t n = 0;
-    for (; b; b = b->next)
-        n += b->frames;
-    return n;
-}
-
-/* B and its chain as one heap buffer with room for FRAMES more. */
-static int gather(mq_buf *b, size_t frames)
-{
-    const size_t ch = (size_t)b->channels, total = mq_buf_total(b);
-    float *d = malloc((total + frames ? total + frames : 1) * ch * sizeof *d);
-    if (!d)
-        return MQ_ENOMEM;
-    size_t at = 0;
-    for (const mq_buf *x = b; x; x = x->next) {
-        if (x->frames)
-            memcpy(d + at * ch, x->data, x->frames * ch * sizeof *d);
-        at += x->frames;
-    }
-    mq_buf_free(b);
-    b->data = d;
-    b->frames = total;
-    b->cap = total + frames;
-    return MQ_OK;
-}
-
 int mq_buf_reserve(mq_buf *b, size_t frames)
 {
     if (b->channels < 1)
         b->channels = 1;
-    if (b->next)
-        return gather(b, frames);
     /* A mapped buffer is read-only: whatever follows writes, so it moves to
      * the heap first, even when its FRAMES were reset below its size (a
      * synthesis process reusing a buffer a cache hit had mapped wrote into
@@ -131,11 +101,6 @@ int mq_buf_append(mq_buf *b, const float *src, size_t frames)
 
 void mq_buf_free(mq_buf *b)
 {
-    if (b->next) {
-        mq_buf_free(b->next);
-        free(b->next);
-        b->next = NULL;
-    }
     if (b->map)
         munmap(b->map, b->map_len);
     else

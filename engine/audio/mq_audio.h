@@ -20,17 +20,7 @@ typedef struct mq_buf {
      * mq_buf_append copy it to the heap first. Nothing else may write it. */
     void *map;
     size_t map_len;
-    /* When not NULL, the frames go on in this buffer (same channels), and so
-     * on: speech read from the cache in parts, each part mapped where it lies
-     * (mq_render). mq_buf_free frees the chain; mq_buf_reserve (and so
-     * mq_buf_silence and mq_buf_append) first gathers it into one heap
-     * buffer. Readers that take DATA and FRAMES alone see only the first
-     * part: mq_buf_total counts them all. */
-    struct mq_buf *next;
 } mq_buf;
-
-/* The frames of B and of every buffer chained after it. */
-size_t mq_buf_total(const mq_buf *b);
 
 /*
  * Makes B (empty) hold the FRAMES mono or interleaved frames found at byte

@@ -171,11 +171,8 @@ static int place_speech(mq_mix *m, size_t i, const mq_item *it, mq_voice *v, mq_
         return rc;
     /* Measured once, when it was synthesized, if the source knows it. */
     double lufs = m->env.loudness ? m->env.loudness(m->env.speak_ctx, i) : NAN;
-    const size_t speech_frames = mq_buf_total(&v->speech);
-    if (!m->env.balance || !speech_frames)
+    if (!m->env.balance || !v->speech.frames)
         lufs = -INFINITY;
-    else if (isnan(lufs) && v->speech.next && mq_buf_reserve(&v->speech, 0))
-        return mq_error_set(err, MQ_ENOMEM, "out of memory");   /* in one piece to measure */
     else if (isnan(lufs) &&
              (rc = mq_loudness_of(v->speech.data, v->speech.frames, m->env.rate, 1, &lufs, NULL,
                                   err)))
@@ -186,10 +183,10 @@ static int place_speech(mq_mix *m, size_t i, const mq_item *it, mq_voice *v, mq_
     double gdb = balance_db(m, lufs, MQ_SPEECH_LUFS) + dflt(it->gain, 0.0);
     v->gain = (float)pow(10.0, gdb / 20.0);
     v->speech_off = frames(m, lead);
-    v->len = v->speech_off + (long long)speech_frames + (has_bed ? frames(m, MQ_BED_TAIL) : 0);
+    v->len = v->speech_off + (long long)v->speech.frames + (has_bed ? frames(m, MQ_BED_TAIL) : 0);
     mq_mix_item *mi = &m->items[i];
     mi->speech_start = m->cur.t0;
-    mi->speech_end = m->cur.t0 + (double)speech_frames / m->env.rate;
+    mi->speech_end = m->cur.t0 + (double)v->speech.frames / m->env.rate;
     mi->gain_db = gdb;
     mi->loudness = lufs;
     if (!has_bed)

@@ -252,15 +252,13 @@ int mq_voice_mix(mq_voice *v, long long from, size_t n, int channels, float *out
     span s = { .v = v, .t0 = a - v->t0, .db = { 0.0, 0.0 }, .g = { 1.0, 1.0 } };
     float *dst = out + (size_t)(a - from) * (size_t)channels;
     if (v->kind == V_SPEECH) {
-        /* Block frames [s0, s1) are speech frames [s0 + t0 - speech_off, ...),
-         * the speech in one buffer or in a chain of parts (mq_buf.next). */
-        long long at = v->speech_off - s.t0;   /* block frame of the part's first frame */
-        for (const mq_buf *p = &v->speech; p; at += (long long)p->frames, p = p->next) {
-            long long s0 = at > 0 ? at : 0, s1 = at + (long long)p->frames;
-            s1 = s1 < (long long)count ? s1 : (long long)count;
-            if (s0 < s1)
-                add_span(&s, (size_t)s0, (size_t)s1, p->data + (s0 - at), 1, channels, dst);
-        }
+        /* Block frames [s0, s1) are speech frames [s0 + t0 - speech_off, ...). */
+        long long s0 = v->speech_off - s.t0, s1 = s0 + (long long)v->speech.frames;
+        s0 = s0 > 0 ? s0 : 0;
+        s1 = s1 < (long long)count ? s1 : (long long)count;
+        if (s0 < s1)
+            add_span(&s, (size_t)s0, (size_t)s1, v->speech.data + (s0 + s.t0 - v->speech_off), 1,
+                     channels, dst);
         return MQ_OK;
     }
     if (!v->memo) {

@@ -17,9 +17,6 @@ void mq_render_free(mq_render *r)
         mq_reading_free(r->readings[i]);
     free(r->readings);
     free(r->fresh);
-    free(r->parts);
-    free(r->part_first);
-    free(r->part_count);
     free(r->lufs);
     mq_speech_free(r->own_speech);
     free(r);

@@ -58,14 +58,6 @@ int mq_render_key(const mq_render *r, size_t i, char hex[MQ_HASH_HEX])
     return 0;
 }
 
-/* The per-job "synthesized by this run" marks (r->fresh), items and parts. */
-static int need_fresh(mq_render *r, mq_error *err)
-{
-    if (!r->fresh && !(r->fresh = calloc(r->n + r->nparts ? r->n + r->nparts : 1, 1)))
-        return mq_error_set(err, MQ_ENOMEM, "out of memory");
-    return MQ_OK;
-}
-
 /* Sentences collected while synthesizing, for the cache entry. */
 typedef struct collect {
     mq_cache_sentence *s;
@@ -102,12 +94,11 @@ static void collect_free(collect *c)
     free(c->s);
 }
 
-/* Synthesizes sentences FIRST .. FIRST + COUNT - 1 of item I (all of them:
- * 0, the count) with SP into MONO (from frame 0), its sentences into C,
+/* Synthesizes item I with SP into MONO (from frame 0), its sentences into C,
  * its loudness (measured as eSpeak NG spoke it, at its own rate: see
  * mq_speak_opts) into *LUFS. */
-static int synthesize(mq_render *r, mq_speech *sp, size_t i, size_t first, size_t count,
-                      mq_buf *mono, collect *c, double *lufs, mq_error *err)
+static int synthesize(mq_render *r, mq_speech *sp, size_t i, mq_buf *mono, collect *c,
+                      double *lufs, mq_error *err)
 {
     const mq_item *it = mq_program_item(r->env.program, i);
     if (!sp)
@@ -122,7 +113,7 @@ static int synthesize(mq_render *r, mq_speech *sp, size_t i, size_t first, size_
         .source_meter = m,
     };
     if (rc == MQ_OK)
-        rc = mq_speak_sentences(sp, v, r->readings[i], first, count, &so, mono, err);
+        rc = mq_speak_reading(sp, v, r->readings[i], &so, mono, err);
     if (rc == MQ_OK)
         *lufs = mq_meter_integrated(m);
     mq_meter_free(m);
@@ -143,137 +134,9 @@ static int relay_sentence(void *user, const char *text, size_t start, size_t end
 
 static void await_background(mq_render *r, const char *key);
 
-
-static int run_children(mq_render *r, const size_t *todo, size_t n, int workers, mq_error *err);
-
-/* Sentences of a part, reported OFF frames later: where the part starts. */
-typedef struct relay_at {
-    relay *rl;
-    size_t off;
-} relay_at;
-
-static int relay_part(void *user, const char *text, size_t start, size_t end)
-{
-    relay_at *a = user;
-    return relay_sentence(a->rl, text, a->off + start, a->off + end);
-}
-
-/* Item I, spoken in parts: each from the cache (waiting for the background
- * synthesis, or a fresh process now when it is not there) and appended to
- * OUT, its sentences reported through RL; its loudness in r->lufs[i]. Into
- * an empty OUT (the mixer's case) each part stays mapped where it lies, the
- * parts chained (mq_buf.next): copying them into one buffer cost the mixing
- * process a copy and a zeroed page for every 4 KB. A part the cache cannot
- * keep is spoken in this process. */
-static int gather_parts(mq_render *r, size_t i, mq_buf *out, relay *rl, mq_error *err)
-{
-    int rc = need_fresh(r, err), synthesized = 0;
-    const int chain = !out->data && !out->map && !out->frames && !out->next;
-    double energy = 0, frames = 0;
-    mq_buf *tail = out;
-    size_t at = out->frames;   /* where the part starts, from OUT's start */
-    for (size_t k = 0; rc == MQ_OK && k < r->part_count[i]; k++) {
-        size_t p = r->part_first[i] + k, job = r->n + p;
-        char key[MQ_HASH_HEX];
-        mq_render_part_key(r, p, key);
-        if (r->fresh[job] && r->coordinator > 0)
-            await_background(r, key);
-        /* The part's own buffer: OUT itself first, then one chained after. */
-        mq_buf *dst = out;
-        if (chain && k > 0) {
-            if (!(dst = calloc(1, sizeof *dst))) {
-                rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
-                break;
-            }
-            dst->channels = 1;
-            tail->next = dst;
-            tail = dst;
-        }
-        relay_at ra = { rl, chain ? at : 0 };
-        size_t start = dst->frames;
-        double lufs = NAN;
-        mq_error e = { 0 };
-        int hit = (r->fresh[job] ? mq_cache_get_fresh : mq_cache_get)(
-            r->cache, key, r->env.rate, dst, &lufs, relay_part, &ra, &e);
-        if (hit == MQ_EINPUT)
-            r->stats.damaged++;
-        else if (hit < 0)
-            rc = mq_error_set(err, e.code, "%s", e.msg);
-        if (rc == MQ_OK && hit != 1) {
-            r->fresh[job] = 1;
-            rc = run_children(r, &job, 1, 1, err);
-            if (rc == MQ_OK)
-                hit = mq_cache_get_fresh(r->cache, key, r->env.rate, dst, &lufs, relay_part,
-                                         &ra, &e);
-        }
-        if (rc == MQ_OK && hit != 1) {
-            /* The worker spoke it but the cache could not keep it (a full
-             * disk, a read-only cache): this process speaks it. */
-            if (!r->own_speech && !r->env.speech) {
-                mq_error e2 = { 0 };
-                if (mq_speech_create(NULL, &r->own_speech, &e2) != MQ_OK)
-                    rc = mq_error_set(err, MQ_ESYNTH, "item %zu: synthesized speech did not "
-                                      "reach the cache in %s, and %s", i + 1,
-                                      mq_cache_dir(r->cache), e2.msg);
-            }
-            collect c = { 0 };
-            if (rc == MQ_OK)
-                rc = synthesize(r, r->env.speech ? r->env.speech : r->own_speech, i,
-                                r->parts[p].first, r->parts[p].count, dst, &c, &lufs, err);
-            /* (Its sentence times are from DST's start.) */
-            for (size_t s = 0; rc == MQ_OK && s < c.n; s++)
-                if (relay_part(&ra, c.s[s].text, c.s[s].start, c.s[s].end))
-                    rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
-            collect_free(&c);
-            if (rc == MQ_OK)
-                r->stats.uncached++;
-        }
-        synthesized |= r->fresh[job];
-        /* BS.1770 loudness is -0.691 + 10 log10 of a mean power: the item's
-         * is the parts' powers averaged over their frames. */
-        size_t len = dst->frames - start;
-        if (rc == MQ_OK && isfinite(lufs))
-            energy += (double)len * pow(10.0, lufs / 10.0);
-        frames += (double)len;
-        at += len;
-    }
-    if (rc != MQ_OK)
-        return rc;
-    r->lufs[i] = energy > 0 ? 10.0 * log10(energy / frames) : -INFINITY;
-    if (synthesized)
-        r->stats.synthesized++;
-    else
-        r->stats.cached++;
-    return MQ_OK;
-}
-
 int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
                             mq_sentence_cb on_sentence, void *user, mq_error *err)
 {
-    if (r->cache && !r->in_child) {
-        int rc = mq_render_plan_parts(r, err);
-        if (rc != MQ_OK)
-            return rc;
-        if (i < r->n && r->part_count[i]) {
-            relay rl = { on_sentence, user };
-            if (out->channels <= 1)
-                return gather_parts(r, i, out, &rl, err);
-            /* Any other OUT (its sentence times are right when it was
-             * empty, as below): through a mono buffer. */
-            mq_buf mono = { .channels = 1 };
-            rc = gather_parts(r, i, &mono, &rl, err);
-            size_t base = out->frames, ch = (size_t)out->channels;
-            if (rc == MQ_OK && mq_buf_reserve(out, mono.frames))
-                rc = mq_error_set(err, MQ_ENOMEM, "out of memory");
-            for (size_t k = 0; rc == MQ_OK && k < mono.frames; k++)
-                for (size_t c = 0; c < ch; c++)
-                    out->data[(base + k) * ch + c] = mono.data[k];
-            if (rc == MQ_OK)
-                out->frames += mono.frames;
-            mq_buf_free(&mono);
-            return rc;
-        }
-    }
     char key[MQ_HASH_HEX];
     if (mq_render_key(r, i, key))
         return mq_error_set(err, MQ_EINVAL, "item %zu is not a speech item", i + 1);
@@ -363,8 +226,7 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
         r->speech_uses++;
     /* Measured while it is spoken, once: the entry keeps it, so no later
      * render (nor the process that mixes) measures this voice again. */
-    int rc = synthesize(r, sp, i, 0, mq_reading_sentence_count(r->readings[i]), &mono, &c,
-                        &lufs, err);
+    int rc = synthesize(r, sp, i, &mono, &c, &lufs, err);
     /* A stop asked for while it spoke (Ctrl-C; SIGTERM from the render to
      * its synthesis processes) may have cut it short without an error: such
      * speech is never kept (an interrupted render stored empty entries,
@@ -421,13 +283,12 @@ copy:
     return MQ_OK;
 }
 
-/* In a fresh child process: start eSpeak NG, speak job I (item I, or part
- * I - n) into the cache, exit. A fresh process for every job makes the sound
- * of an item independent of what was spoken before it: with one synthesizer
- * per worker, reused from item to item, 3 of the 4 speech items of
- * scripts/demo.yaml came out different (by a few hundred samples) in a
- * 2-process run than in a serial one — eSpeak NG 1.51 keeps state across
- * utterances. */
+/* In a fresh child process: start eSpeak NG, speak item I into the cache,
+ * exit. A fresh process for every item makes the sound of an item
+ * independent of what was spoken before it: with one synthesizer per worker,
+ * reused from item to item, 3 of the 4 speech items of scripts/demo.yaml came
+ * out different (by a few hundred samples) in a 2-process run than in a
+ * serial one — eSpeak NG 1.51 keeps state across utterances. */
 static pid_t spawn(mq_render *r, size_t i)
 {
     fflush(NULL);
@@ -444,25 +305,7 @@ static pid_t spawn(mq_render *r, size_t i)
     r->env.speech = sp;
     r->in_child = 1;
     mq_buf mono = { .channels = 1 };
-    int rc;
-    if (i >= r->n) {
-        /* Part I - n: spoken and stored under its own key. */
-        const mq_render_part *pt = &r->parts[i - r->n];
-        collect c = { 0 };
-        double lufs = NAN;
-        rc = synthesize(r, sp, pt->item, pt->first, pt->count, &mono, &c, &lufs, NULL);
-        if (rc == MQ_OK && r->env.stop && *r->env.stop)
-            rc = MQ_EINTERRUPTED;   /* cut short: never kept */
-        if (rc == MQ_OK) {
-            char key[MQ_HASH_HEX];
-            mq_render_part_key(r, i - r->n, key);
-            mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, lufs, c.s, c.n,
-                         NULL);
-        }
-        collect_free(&c);
-    } else {
-        rc = mq_render_cached_speech(r, i, 0, &mono, NULL, NULL, NULL);
-    }
+    int rc = mq_render_cached_speech(r, i, 0, &mono, NULL, NULL, NULL);
     _exit(rc == MQ_OK ? 0 : 1);
 }
 
@@ -496,52 +339,41 @@ static int run_children(mq_render *r, const size_t *todo, size_t n, int workers,
     return failed ? mq_error_set(err, MQ_ESYNTH, "a synthesis process failed") : MQ_OK;
 }
 
-/* The jobs (items and parts) the cache does not hold, in *TODO (malloc'd,
- * *NTODO of them), marked fresh; the worker count is settled in the stats.
- * An entry that exists but is damaged is found later and re-synthesized
- * then. */
+/* The items the cache does not hold, in *TODO (malloc'd, *NTODO of them),
+ * marked fresh; the worker count is settled in the stats. An entry that
+ * exists but is damaged is found later and re-synthesized then. */
 static int collect_todo(mq_render *r, int workers, int skip_first, size_t **todo,
                         size_t *ntodo, mq_error *err)
 {
     const int skip_first_given = skip_first;
     *ntodo = 0;
-    *todo = NULL;
-    int rc = mq_render_plan_parts(r, err);
-    if (rc == MQ_OK)
-        rc = need_fresh(r, err);
-    if (rc != MQ_OK)
-        return rc;
-    *todo = malloc((r->n + r->nparts ? r->n + r->nparts : 1) * sizeof **todo);
-    if (!*todo)
+    *todo = malloc((r->n ? r->n : 1) * sizeof **todo);
+    if (!*todo || (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))) {
+        free(*todo);
+        *todo = NULL;
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < r->n; i++) {
         char key[MQ_HASH_HEX], path[8192];
         if (mq_render_key(r, i, key))
             continue;
         if (skip_first) {
-            skip_first = 0;
-            /* This process speaks its first item itself, unless it is in
-             * parts: they come from the background like the rest. */
-            if (!r->part_count[i])
-                continue;
+            skip_first = 0; /* this process speaks its first item itself */
+            continue;
         }
-        for (size_t k = 0; k < (r->part_count[i] ? r->part_count[i] : 1); k++) {
-            size_t job = r->part_count[i] ? r->n + r->part_first[i] + k : i;
-            if (job >= r->n)
-                mq_render_part_key(r, job - r->n, key);
-            snprintf(path, sizeof path, "%s/%.2s/%s.mqs", mq_cache_dir(r->cache), key, key);
-            if (access(path, R_OK))
-                (*todo)[(*ntodo)++] = job;
-        }
+        snprintf(path, sizeof path, "%s/%.2s/%s.mqs", mq_cache_dir(r->cache), key, key);
+        if (access(path, R_OK))
+            (*todo)[(*ntodo)++] = i;
     }
-    /* For a render, the longest job starts first, the rest in program
+    /* For a render, the longest item starts first, the rest in program
      * order: the mix takes items in order, and waited at the longest (a third
      * of the benchmark bulletin) while the other process had already
      * finished. Not for play (SKIP_FIRST): it sounds item by item, and the
      * next one must come next. */
     size_t longest = 0;
     for (size_t k = 1; k < *ntodo; k++)
-        if (mq_render_job_syllables(r, (*todo)[k]) > mq_render_job_syllables(r, (*todo)[longest]))
+        if (mq_reading_syllables(r->readings[(*todo)[k]]) >
+            mq_reading_syllables(r->readings[(*todo)[longest]]))
             longest = k;
     if (longest > 0 && workers > 1 && !skip_first_given) {
         size_t it = (*todo)[longest];
@@ -637,11 +469,8 @@ static void await_background(mq_render *r, const char *key)
 
 int mq_render_synthesize_one(mq_render *r, size_t i, mq_error *err)
 {
-    int rc = mq_render_plan_parts(r, err);
-    if (rc == MQ_OK)
-        rc = need_fresh(r, err);
-    if (rc != MQ_OK)
-        return rc;
+    if (!r->fresh && !(r->fresh = calloc(r->n ? r->n : 1, 1)))
+        return mq_error_set(err, MQ_ENOMEM, "out of memory");
     r->fresh[i] = 1;
     return run_children(r, &i, 1, 1, err);
 }

@@ -8,11 +8,6 @@
 
 #include "mq_render.h"
 
-/* Sentences FIRST .. FIRST + COUNT - 1 of item ITEM's reading. */
-typedef struct mq_render_part {
-    size_t item, first, count;
-} mq_render_part;
-
 struct mq_render {
     mq_render_env env;
     mq_reading **readings;  /* one per item; NULL when not speech */
@@ -28,15 +23,6 @@ struct mq_render {
     double *lufs;           /* per item: the loudness of its speech, once spoken */
     mq_speech *own_speech;  /* a synthesizer of this process, for speech the
                                cache could not keep (see mq_render_cached_speech) */
-    /* The last speech items are spoken in parts, each a run of sentences in
-     * a process of its own and an entry of its own in the cache (see
-     * mq_render_parts.c). Synthesis jobs are numbered: J < n is item J
-     * spoken whole, n + P is part P. */
-    mq_render_part *parts;
-    size_t nparts;
-    size_t *part_first;     /* per item: its first part */
-    size_t *part_count;     /* per item: its number of parts; 0 when spoken whole */
-    int parts_planned;
 };
 
 /* Speaks item I into OUT (no trailing gap): from the cache when it holds the
@@ -47,16 +33,6 @@ struct mq_render {
  * items are followed by their pauses). Same returns as mq_render_speech. */
 int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
                             mq_sentence_cb on_sentence, void *user, mq_error *err);
-
-/* Splits the last speech items into parts, once (r->parts; see
- * mq_render_parts.c). MQ_OK or MQ_ENOMEM. */
-int mq_render_plan_parts(mq_render *r, mq_error *err);
-
-/* Part P's cache key: its item's, and its place in it. */
-void mq_render_part_key(const mq_render *r, size_t p, char hex[MQ_HASH_HEX]);
-
-/* The syllables synthesis job J speaks (item J, or part J - n). */
-size_t mq_render_job_syllables(const mq_render *r, size_t j);
 
 /* Synthesizes item I in a fresh process into the cache. MQ_OK or an error. */
 int mq_render_synthesize_one(mq_render *r, size_t i, mq_error *err);

@@ -38,29 +38,18 @@ static int pause_after(const mq_voice *v, const mq_phrase *ph, const mq_speak_op
 int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
                      const mq_speak_opts *opts, mq_buf *out, mq_error *err)
 {
-    return mq_speak_sentences(sp, v, reading, 0, mq_reading_sentence_count(reading), opts, out,
-                              err);
-}
-
-int mq_speak_sentences(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
-                       size_t first, size_t count, const mq_speak_opts *opts, mq_buf *out,
-                       mq_error *err)
-{
     float *pcm = NULL;
     size_t cap = 0;
     int rc = MQ_OK;
     int in_rate = mq_speech_rate(sp);
     size_t nsent = mq_reading_sentence_count(reading);
     size_t nphr = mq_reading_phrase_count(reading);
-    if (first > nsent || count > nsent - first)
-        return mq_error_set(err, MQ_EINVAL, "sentences %zu..%zu of %zu", first + 1,
-                            first + count, nsent);
     mq_speech_reset(sp);
     /* One resampler for the whole reading, cleared between phrases. */
     mq_resampler *rs = NULL;
-    if (count)
+    if (nsent)
         rc = mq_resampler_create(in_rate, opts->rate, &rs, err);
-    for (size_t si = first; si < first + count && rc == MQ_OK; si++) {
+    for (size_t si = 0; si < nsent && rc == MQ_OK; si++) {
         const mq_sentence *s = mq_reading_sentence(reading, si);
         if (!s->count)
             continue;

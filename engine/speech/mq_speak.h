@@ -44,14 +44,6 @@ typedef struct mq_speak_opts {
 int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
                      const mq_speak_opts *opts, mq_buf *out, mq_error *err);
 
-/* The same for sentences FIRST .. FIRST + COUNT - 1 of READING alone (a part
- * of it that another process may speak: see mq_render), with the pause that
- * follows the last of them unless it ends the reading: parts spoken one after
- * another add up to the reading's timing. MQ_EINVAL for a range outside it. */
-int mq_speak_sentences(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
-                       size_t first, size_t count, const mq_speak_opts *opts, mq_buf *out,
-                       mq_error *err);
-
 /* Seconds of silence V leaves after a break of kind BRK. */
 double mq_speak_pause(const mq_voice *v, mq_break brk);
 

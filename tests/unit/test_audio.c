@@ -95,40 +95,9 @@ static void test_resampler(void)
     CHECK(rs == NULL, "nothing made for it");
 }
 
-/* A chain of buffers (mq_buf.next): counted whole, gathered into one heap
- * buffer before anything is appended, freed whole (the leak checker). */
-static void test_chain(void)
-{
-    mq_buf a = { .channels = 2 };
-    mq_buf *b = calloc(1, sizeof *b), *c = calloc(1, sizeof *c);
-    b->channels = c->channels = 2;
-    float x[6] = { 1, 2, 3, 4, 5, 6 };
-    mq_buf_append(&a, x, 1);
-    mq_buf_append(b, x + 2, 2);
-    a.next = b;
-    b->next = c;   /* an empty part too */
-    CHECK_INT(mq_buf_total(&a), 3, "a chain counts every part's frames");
-    CHECK_INT(mq_buf_total(c), 0, "an empty part counts none");
-    CHECK_INT(mq_buf_silence(&a, 1), MQ_OK, "appending to a chain");
-    CHECK(!a.next && a.frames == 4, "gathers it into one buffer first");
-    int same = 1;
-    for (int i = 0; i < 6; i++)
-        same &= a.data[i] == x[i];
-    CHECK(same && a.data[6] == 0 && a.data[7] == 0, "in order, then the appended frames");
-    mq_buf_free(&a);
-    mq_buf d = { .channels = 1 };
-    mq_buf *e = calloc(1, sizeof *e);
-    e->channels = 1;
-    mq_buf_append(e, x, 6);
-    d.next = e;
-    mq_buf_free(&d);
-    CHECK(!d.next && !d.frames, "freeing a chain frees its parts");
-}
-
 int main(void)
 {
     test_map();
-    test_chain();
     test_resampler();
     mq_buf b = { .channels = 2 };
     CHECK_INT(mq_buf_silence(&b, 1000), MQ_OK, "silence appended");

@@ -359,54 +359,6 @@ static void test_known_loudness(void)
     mq_program_free(p);
 }
 
-/* The same speech in a chain of parts (mq_buf.next, as mq_render gives the
- * last items of a programme, each part mapped where it lies). */
-static int chained_speak(void *ctx, size_t item, mq_buf *out, mq_sentence_fn cb, void *user,
-                         mq_error *err)
-{
-    mq_buf whole = { .channels = 1 };
-    int rc = fake_speak(ctx, item, &whole, cb, user, err);
-    /* Cut at uneven places, one of them inside a mix block of 1000 frames. */
-    const size_t cuts[] = { 0, 12345, 12346, 100000, whole.frames };
-    mq_buf *tail = out;
-    for (size_t k = 0; rc == MQ_OK && k + 1 < sizeof cuts / sizeof *cuts; k++) {
-        mq_buf *b = k ? calloc(1, sizeof *b) : out;
-        b->channels = 1;
-        mq_buf_append(b, whole.data + cuts[k], cuts[k + 1] - cuts[k]);
-        if (k)
-            tail->next = b, tail = b;
-    }
-    mq_buf_free(&whole);
-    return rc;
-}
-
-static void test_chained_speech(void)
-{
-    mq_program *p = load("title: t\nitems:\n  - announce: 一。\n    bed: bed.wav\n");
-    float *x[2];
-    size_t n[2];
-    for (int k = 0; k < 2; k++) {
-        mq_mix_env env = { .program = p, .speak = k ? chained_speak : fake_speak, .rate = RATE,
-                           .channels = 2, .balance = 1 };
-        mq_mix *m = NULL;
-        mq_error err = { 0 };
-        mq_mix_create(&env, &m, NULL, &err);
-        size_t cap = 20 * RATE;
-        x[k] = calloc(2 * cap, sizeof *x[k]);
-        n[k] = 0;
-        long got;
-        while ((got = mq_mix_read(m, x[k] + 2 * n[k], 1000, &err)) > 0)
-            n[k] += (size_t)got;
-        mq_mix_free(m);
-    }
-    CHECK(n[0] == n[1] && n[0] > 3 * RATE, "speech in parts: the same length");
-    CHECK(memcmp(x[0], x[1], 2 * n[0] * sizeof *x[0]) == 0,
-          "speech in parts mixes to the same samples, over its bed");
-    free(x[0]);
-    free(x[1]);
-    mq_program_free(p);
-}
-
 static void test_errors(void)
 {
     FILE *f = fopen("/tmp/mq_test_mix_notaudio.wav", "w");
@@ -440,7 +392,6 @@ int main(void)
     test_memo();
     test_speech_gain();
     test_known_loudness();
-    test_chained_speech();
     test_errors();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
