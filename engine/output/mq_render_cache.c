@@ -402,6 +402,28 @@ int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
     return rc;
 }
 
+/* The voice most of the items TODO[0..N) speak with, selected in the
+ * background synthesis's eSpeak NG before any worker is forked: a worker
+ * speaking with it need not select it (2 ms a process; the sound is the
+ * same, as selecting it there gives the state selecting it here gave). */
+static void preselect_voice(mq_render *r, const size_t *todo, size_t n)
+{
+    const mq_voice *best = NULL;
+    size_t best_n = 0;
+    for (size_t a = 0; a < n; a++) {
+        const mq_voice *v =
+            mq_voiceset_find(r->env.voices, mq_program_item(r->env.program, todo[a])->voice);
+        size_t k = 0;
+        for (size_t b = 0; b < n && v; b++)
+            k += mq_voiceset_find(r->env.voices,
+                                  mq_program_item(r->env.program, todo[b])->voice) == v;
+        if (k > best_n)
+            best = v, best_n = k;
+    }
+    if (best)
+        mq_speech_select(r->zygote, best, NULL);
+}
+
 int mq_render_presynthesize_background(mq_render *r, int workers, int leave_first,
                                        mq_error *err)
 {
@@ -432,6 +454,8 @@ int mq_render_presynthesize_background(mq_render *r, int workers, int leave_firs
          * each worker to meet and report as before. */
         if (mq_speech_create(NULL, &r->zygote, NULL) != MQ_OK)
             r->zygote = NULL;
+        else
+            preselect_voice(r, todo, ntodo);
         _exit(run_children(r, todo, ntodo, r->stats.workers, NULL) == MQ_OK ? 0 : 1);
     }
     free(todo);

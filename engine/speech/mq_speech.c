@@ -16,6 +16,7 @@ struct mq_speech {
     size_t len, cap;
     int oom;
     char voice_key[128]; /* the voice+variant last selected, to skip re-selecting */
+    int spoke;           /* something was synthesized since it was selected */
 };
 
 static int g_alive;  /* eSpeak NG has process-global state: one handle at a time. */
@@ -77,6 +78,7 @@ int mq_speech_create(const char *data_path, mq_speech **out, mq_error *err)
         return mq_error_set(err, MQ_ESYNTH,
                             "eSpeak NG has no '%s' voice (package espeak-ng-data)", MQ_ESPEAK_VOICE);
     }
+    snprintf(sp->voice_key, sizeof sp->voice_key, "%s", MQ_ESPEAK_VOICE);
     espeak_SetSynthCallback(synth_cb);
     espeak_Info(&sp->version);
     sp->rate = g_rate;
@@ -105,7 +107,12 @@ const char *mq_speech_engine_version(void)
 
 void mq_speech_reset(mq_speech *sp)
 {
-    sp->voice_key[0] = '\0';
+    /* A voice selected and not yet used is the state its selection gave:
+     * selecting it again would give that state again (a synthesis process
+     * finds the voice its parent chose for it, mq_speech_select, 2 ms a
+     * process). */
+    if (sp->spoke)
+        sp->voice_key[0] = '\0';
 }
 
 static int select_voice(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
@@ -119,6 +126,7 @@ static int select_voice(mq_speech *sp, const mq_voice *v, const mq_speech_params
             return mq_error_set(err, MQ_ESYNTH, "voice '%s': eSpeak NG has no voice '%s'",
                                 v->name, key);
         snprintf(sp->voice_key, sizeof sp->voice_key, "%s", key);
+        sp->spoke = 0;
     }
     int rate = par && par->rate > 0 ? par->rate : v->rate;
     int pitch = par && par->pitch > 0 ? par->pitch : v->pitch;
@@ -128,6 +136,13 @@ static int select_voice(mq_speech *sp, const mq_voice *v, const mq_speech_params
     espeak_SetParameter(espeakVOLUME, v->volume, 0);
     espeak_SetParameter(espeakWORDGAP, v->word_gap, 0);
     return MQ_OK;
+}
+
+int mq_speech_select(mq_speech *sp, const mq_voice *v, mq_error *err)
+{
+    if (!sp || !v)
+        return mq_error_set(err, MQ_EINVAL, "no synthesizer or no voice");
+    return select_voice(sp, v, NULL, err);
 }
 
 /* Samples below this are silence for trimming: about -54 dBFS. */
@@ -152,6 +167,7 @@ int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *p
     sp->len = 0;
     sp->oom = 0;
     espeak_ERROR e = espeak_Synth(text, n + 2, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, sp);
+    sp->spoke = 1;
     free(text);
     if (sp->oom)
         return mq_error_set(err, MQ_ENOMEM, "out of memory during synthesis");
@@ -203,6 +219,7 @@ int mq_speech_phonemes(mq_speech *sp, const mq_voice *v, const char *pinyin,
     sp->oom = 0;
     espeak_ERROR e = espeak_Synth(pinyin, strlen(pinyin) + 1, 0, POS_CHARACTER, 0,
                                   espeakCHARS_UTF8, NULL, sp);
+    sp->spoke = 1;
     espeak_SetPhonemeTrace(0, NULL);
     fclose(f);
     if (e != EE_OK || sp->oom) {

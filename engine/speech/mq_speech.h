@@ -45,6 +45,12 @@ typedef struct mq_speech_params {
  * in a synthesis worker). */
 void mq_speech_reset(mq_speech *sp);
 
+/* Selects V's voice now, as speaking with it would: a process forked from
+ * this one before it speaks (a synthesis worker) then starts with it
+ * selected, as if it had selected it itself. MQ_OK; MQ_ESYNTH when eSpeak
+ * NG has no such voice; MQ_EINVAL. */
+int mq_speech_select(mq_speech *sp, const mq_voice *v, mq_error *err);
+
 /*
  * Speaks one phrase: PINYIN is syllables with tone digits separated by spaces
  * ("ge4 wei4 xiang1 qin1"); END is the punctuation that closes it ('.', ',',

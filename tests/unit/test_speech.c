@@ -3,7 +3,9 @@
 #include "mq_test.h"
 #include "speech/mq_speak.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_presets(void)
@@ -94,9 +96,72 @@ static void test_synthesis(void)
     mq_speech_free(sp);
 }
 
+/* In a process forked from SP's (as a synthesis worker is): PRE, when not
+ * NULL, selected first (as the background synthesis does before it forks),
+ * then a reading's reset and a phrase with V. Returns the samples' checksum
+ * (FNV-1a over their bytes) and count through a pipe; 0 on failure. */
+static uint64_t speak_forked(mq_speech *sp, const mq_voice *pre, const mq_voice *v, size_t *n)
+{
+    int fd[2];
+    if (pipe(fd))
+        return 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        float *buf = NULL;
+        size_t len = 0, cap = 0;
+        if (pre)
+            mq_speech_select(sp, pre, NULL);
+        mq_speech_reset(sp);
+        mq_speech_phrase(sp, v, NULL, "ge4 wei4 xiang1 qin1", ',', &buf, &len, &cap, NULL);
+        uint64_t h = 1469598103934665603ull;
+        const unsigned char *b = (const unsigned char *)buf;
+        for (size_t i = 0; i < len * sizeof *buf; i++)
+            h = (h ^ b[i]) * 1099511628211ull;
+        uint64_t msg[2] = { h, len };
+        if (write(fd[1], msg, sizeof msg) != (ssize_t)sizeof msg)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    uint64_t msg[2] = { 0, 0 };
+    if (pid < 0 || read(fd[0], msg, sizeof msg) != (ssize_t)sizeof msg)
+        msg[0] = 0;
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+    *n = (size_t)msg[1];
+    return msg[0];
+}
+
+/* A worker speaks as if it had selected its voice itself, whatever its
+ * parent selected before forking it (mq_speech_select): the voice it uses,
+ * another one, or none. */
+static void test_preselected_voice(void)
+{
+    mq_speech *sp = NULL;
+    if (mq_speech_create(NULL, &sp, NULL) != MQ_OK) {
+        CHECK(0, "eSpeak NG starts");
+        return;
+    }
+    mq_voice m3 = { .name = "m3", .variant = "m3", .rate = 160, .pitch = 45, .range = 50,
+                    .volume = 100 };
+    mq_voice f2 = { .name = "f2", .variant = "f2", .rate = 170, .pitch = 60, .range = 60,
+                    .volume = 100 };
+    size_t n0, n1, n2;
+    uint64_t own = speak_forked(sp, NULL, &m3, &n0), same = speak_forked(sp, &m3, &m3, &n1),
+             other = speak_forked(sp, &f2, &m3, &n2);
+    CHECK(own != 0 && n0 > 22050 / 4, "a worker speaks");
+    CHECK(same == own && n1 == n0, "with its voice selected before the fork: the same samples");
+    CHECK(other == own && n2 == n0, "with another voice selected before it: the same samples");
+    CHECK_INT(mq_speech_select(sp, NULL, NULL), MQ_EINVAL, "no voice: refused");
+    mq_speech_free(sp);
+}
+
 int main(void)
 {
     test_presets();
     test_synthesis();
+    test_preselected_voice();
     MQ_TEST_END();
 }
