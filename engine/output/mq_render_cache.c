@@ -409,17 +409,18 @@ int mq_render_presynthesize(mq_render *r, int workers, mq_error *err)
 static void preselect_voice(mq_render *r, const size_t *todo, size_t n)
 {
     const mq_voice *best = NULL;
-    size_t best_n = 0;
+    size_t best_n = 0, nv = mq_voiceset_count(r->env.voices);
+    size_t *uses = calloc(nv ? nv : 1, sizeof *uses);
+    if (!uses)
+        return;   /* each worker selects its voice, as before */
     for (size_t a = 0; a < n; a++) {
         const mq_voice *v =
             mq_voiceset_find(r->env.voices, mq_program_item(r->env.program, todo[a])->voice);
-        size_t k = 0;
-        for (size_t b = 0; b < n && v; b++)
-            k += mq_voiceset_find(r->env.voices,
-                                  mq_program_item(r->env.program, todo[b])->voice) == v;
-        if (k > best_n)
-            best = v, best_n = k;
+        for (size_t k = 0; k < nv && v; k++)
+            if (mq_voiceset_get(r->env.voices, k) == v && ++uses[k] > best_n)
+                best = v, best_n = uses[k];
     }
+    free(uses);
     if (best)
         mq_speech_select(r->zygote, best, NULL);
 }

@@ -40,9 +40,11 @@ typedef struct mq_speech_params {
     int pitch;   /* 0..100 */
 } mq_speech_params;
 
-/* Forgets the voice last selected, so the next phrase selects it afresh: an
- * item then sounds the same whatever was spoken before it (in this process or
- * in a synthesis worker). */
+/* Forgets the voice last selected once anything has been spoken with it,
+ * so the next phrase selects it afresh: an item then sounds the same
+ * whatever was spoken before it (in this process or in a synthesis worker).
+ * A voice selected and not yet used is kept: selecting it again would give
+ * the same state (mq_speech_select). */
 void mq_speech_reset(mq_speech *sp);
 
 /* Selects V's voice now, as speaking with it would: a process forked from
