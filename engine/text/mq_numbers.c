@@ -393,13 +393,22 @@ int mq_numbers_read(const char *s, size_t len, size_t *pos, mq_units *us)
     char c = s[p];
     if (is_alpha(c))
         return read_letters(s, len, pos, us);
-    if (c == '+') {
-        *pos = p + 1;
+    /* Arithmetic as it is read aloud: 3×4=12 is san1 cheng2 si4 deng3 yu2 shi2 er4. */
+    if (c == '+' || at(s, len, p, "＋")) {
+        *pos = p + (c == '+' ? 1 : 3);
         return push(us, "加", "jia1", 1, src) ? MQ_ENOMEM : 1;
     }
     if (at(s, len, p, "×")) {
         *pos = p + 2;
         return push(us, "乘", "cheng2", 1, src) ? MQ_ENOMEM : 1;
+    }
+    if (at(s, len, p, "÷")) {
+        *pos = p + 2;
+        return push_word(us, "除以", "chu2 yi3", src) ? MQ_ENOMEM : 1;
+    }
+    if (c == '=' || at(s, len, p, "＝")) {
+        *pos = p + (c == '=' ? 1 : 3);
+        return push_word(us, "等于", "deng3 yu2", src) ? MQ_ENOMEM : 1;
     }
     if (c == '@' || at(s, len, p, "＠")) { /* a heading marker: not read */
         *pos = p + (c == '@' ? 1 : 3);

@@ -131,6 +131,9 @@ static void test_numbers(void)
         { "1个", "yi2 ge4" }, { "11个", "shi2 yi1 ge4" }, { "1月", "yi1 yue4" },
         { "10000", "yi2 wan4" }, { "100000", "shi2 wan4" }, { "100010", "shi2 wan4 ling2 yi1 shi2" },
         { "7排41号", "qi1 pai2 si4 shi2 yi1 hao4" },
+        { "3×4=12", "san1 cheng2 si4 deng3 yu2 shi2 er4" },
+        { "12÷4＝3", "shi2 er4 chu2 yi3 si4 deng3 yu2 san1" },
+        { "演出＋宣讲", "yan3 chu1 jia1 xuan1 jiang3" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char desc[128];
