@@ -136,6 +136,11 @@ int mq_outfile_data_sum(const mq_outfile *f, uint64_t *sum, uint64_t *bytes);
  * (and NaN) to -32768. mq_outfile_write uses it for 16-bit WAV and RF64. */
 void mq_float_to_pcm16(const float *x, short *out, size_t n);
 
+/* The same for the floats X[i] * GAIN (each product rounded to a float
+ * first): what mq_float_to_pcm16 gives for those products, without storing
+ * them (the export's second pass: its gain and the conversion in one go). */
+void mq_float_to_pcm16_gain(const float *x, float gain, short *out, size_t n);
+
 /* Finishes the file and renames it into place; frees F whatever happens.
  * MQ_OK, or MQ_EIO with the temporary file removed. */
 int mq_outfile_commit(mq_outfile *f, mq_error *err);

@@ -388,6 +388,25 @@ static void test_pcm16(const char *dir)
     MQ_CHECK_(differ == 0, "pcm16: the same samples as libsndfile's conversion",
               "%zu differ; first at %zu: %.9g -> %d, libsndfile %d", differ, first,
               (double)x[first], mine[first], theirs[first]);
+    /* With a gain: the conversion of the float products, stored first. */
+    static const float gains[] = { 1.0f, 0.5f, 1.2589254f, 3.1622777f, 0.0031622776f, 0.0f };
+    float *y = malloc(N * sizeof *y);
+    for (size_t gi = 0; y && gi < sizeof gains / sizeof gains[0]; gi++) {
+        volatile float g = gains[gi];  /* no folding of the two products into one */
+        for (size_t i = 0; i < N; i++)
+            y[i] = x[i] * g;
+        mq_float_to_pcm16(y, theirs, N);
+        mq_float_to_pcm16_gain(x, g, mine, 7);
+        mq_float_to_pcm16_gain(x + 7, g, mine + 7, N - 7);
+        differ = 0;
+        for (size_t i = 0; i < N; i++)
+            if (mine[i] != theirs[i] && differ++ == 0)
+                first = i;
+        MQ_CHECK_(differ == 0, "pcm16 with a gain: the products' samples",
+                  "gain %g: %zu differ; first at %zu: %.9g -> %d, want %d", (double)g, differ,
+                  first, (double)x[first], mine[first], theirs[first]);
+    }
+    free(y);
     unlink(path);
     free(x);
     free(mine);
