@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 /* Bumped whenever the engine's sound changes in a way the key cannot see. */
-#define MQ_SPEECH_FORMAT "muqir-speech-7"
+#define MQ_SPEECH_FORMAT "muqir-speech-8"
 
 void mq_render_set_cache(mq_render *r, mq_cache *cache) { r->cache = cache; }
 const mq_render_stats *mq_render_get_stats(const mq_render *r) { return &r->stats; }
@@ -94,11 +94,25 @@ static void collect_free(collect *c)
     free(c->s);
 }
 
-/* Synthesizes item I with SP into MONO (from frame 0), its sentences into C,
- * its loudness (measured as eSpeak NG spoke it, at its own rate: see
- * mq_speak_opts) into *LUFS. */
+/* A cache entry being written as the item is spoken (mq_speak_opts.sink). */
+typedef struct stream {
+    mq_cache_writer *w;
+    int failed;             /* the cache could not take it */
+} stream;
+
+static int to_cache(void *user, const float *x, size_t n, mq_error *err)
+{
+    stream *st = user;
+    int rc = mq_cache_writer_add(st->w, x, n, err);
+    st->failed |= rc != MQ_OK;
+    return rc;
+}
+
+/* Synthesizes item I with SP into MONO (from frame 0), or into ST's entry
+ * when ST is not NULL, its sentences into C, its loudness (measured as
+ * eSpeak NG spoke it, at its own rate: see mq_speak_opts) into *LUFS. */
 static int synthesize(mq_render *r, mq_speech *sp, size_t i, mq_buf *mono, collect *c,
-                      double *lufs, mq_error *err)
+                      double *lufs, stream *st, mq_error *err)
 {
     const mq_item *it = mq_program_item(r->env.program, i);
     if (!sp)
@@ -110,7 +124,7 @@ static int synthesize(mq_render *r, mq_speech *sp, size_t i, mq_buf *mono, colle
         .params = { .rate = isnan(it->rate) ? 0 : (int)it->rate,
                     .pitch = isnan(it->pitch) ? 0 : (int)it->pitch },
         .rate = r->env.rate, .on_sentence = collect_sentence, .user = c, .stop = r->env.stop,
-        .source_meter = m,
+        .source_meter = m, .sink = st ? to_cache : NULL, .sink_user = st,
     };
     if (rc == MQ_OK)
         rc = mq_speak_reading(sp, v, r->readings[i], &so, mono, err);
@@ -224,9 +238,25 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
     collect c = { 0 };
     if (sp == r->env.speech)
         r->speech_uses++;
+    /* A synthesis process writes its item into the cache as it speaks. One
+     * that cannot even start an entry speaks into memory, as any process
+     * that keeps what it speaks does, and fails to store it the same way. */
+    stream st = { 0 };
+    if (r->in_child && r->cache && canonical &&
+        mq_cache_writer_open(r->cache, key, r->env.rate, &st.w, NULL) != MQ_OK)
+        st.w = NULL;
     /* Measured while it is spoken, once: the entry keeps it, so no later
      * render (nor the process that mixes) measures this voice again. */
-    int rc = synthesize(r, sp, i, &mono, &c, &lufs, err);
+    int rc = synthesize(r, sp, i, &mono, &c, &lufs, st.w ? &st : NULL, err);
+    /* A cache that cannot be written only costs time (see below): the
+     * process that mixes finds no entry and speaks the item itself. */
+    if (st.failed) {
+        mq_cache_writer_abort(st.w);
+        st.w = NULL;
+        collect_free(&c);
+        mq_buf_free(&mono);
+        return MQ_OK;
+    }
     /* A stop asked for while it spoke (Ctrl-C; SIGTERM from the render to
      * its synthesis processes) may have cut it short without an error: such
      * speech is never kept (an interrupted render stored empty entries,
@@ -241,10 +271,16 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
         /* Only a fresh synthesis process writes the cache (see spawn), so an
          * entry never depends on what else a process had spoken. A cache that
          * cannot be written only costs time: the render goes on. */
-        if (rc == MQ_OK && r->cache && canonical)
+        if (rc == MQ_OK && st.w)
+            mq_cache_writer_commit(st.w, lufs, c.s, c.n, NULL);
+        else if (rc == MQ_OK && r->cache && canonical)
             mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, lufs, c.s, c.n,
                          NULL);
+        else
+            mq_cache_writer_abort(st.w);
+        st.w = NULL;
     }
+    mq_cache_writer_abort(st.w);
     collect_free(&c);
     if (rc != MQ_OK) {
         mq_buf_free(&mono);

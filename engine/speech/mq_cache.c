@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#define MAGIC "MQSC5\n\0\0"
+#define MAGIC "MQSC6\n\0\0"
 #define DEFAULT_MAX ((size_t)2 << 30)
 
 struct mq_cache {
@@ -22,7 +22,11 @@ struct mq_cache {
     size_t max_bytes;
 };
 
-/* The fixed part of an entry; the payload (sentences, then floats) follows. */
+/* The fixed part of an entry; the payload (the floats, then the sentences)
+ * follows. The samples come first so that a synthesis process can write
+ * them as they are made (mq_cache_writer), the sentences and this head once
+ * they are known; at 48 bytes, they start on an 8-byte boundary, so a reader
+ * can map them in place (mq_buf_map). */
 typedef struct entry_head {
     char magic[8];
     uint32_t rate, nsent;
@@ -69,17 +73,16 @@ int mq_cache_open(const char *dir, size_t max_bytes, mq_cache **out, mq_error *e
 void mq_cache_free(mq_cache *c) { free(c); }
 const char *mq_cache_dir(const mq_cache *c) { return c->dir; }
 
-/* XXH3-64 of LUFS, the sentences and the samples, each seeding the next:
- * catches damage (a cut file, flipped bits) at memory speed, where SHA-256
+/* The checksum: XXH3-64 of the samples (SAMPLES_SUM, summed as they are
+ * written or read), then of LUFS and of the sentences, each seeding the next.
+ * It catches damage (a cut file, flipped bits) at memory speed, where SHA-256
  * would spend longer checking an entry than the mix spends using it (and
  * zlib's CRC-32 took 4 % of a first render). Keys, not checksums, need a
  * cryptographic hash. */
-static uint64_t checksum(double lufs, const char *sent, size_t sbytes, const float *x,
-                         size_t frames)
+static uint64_t checksum(uint64_t samples_sum, double lufs, const char *sent, size_t sbytes)
 {
-    uint64_t h = XXH3_64bits(&lufs, sizeof lufs);
-    h = XXH3_64bits_withSeed(sent, sbytes, h);
-    return XXH3_64bits_withSeed(x, frames * sizeof *x, h);
+    uint64_t h = XXH3_64bits_withSeed(&lufs, sizeof lufs, samples_sum);
+    return XXH3_64bits_withSeed(sent, sbytes, h);
 }
 
 static void entry_path(const mq_cache *c, const char *key, char *buf, size_t size)
@@ -108,28 +111,27 @@ static int get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs
         close(fd);
         return 0;
     }
-    /* Sentences first, then the samples. The checksum covers both. */
-    size_t sbytes = h.payload_bytes - h.frames * sizeof(float);
+    /* The samples first, then the sentences. The checksum covers both. */
+    size_t fbytes = h.frames * sizeof(float), sbytes = h.payload_bytes - fbytes;
     if (!(sent = malloc(sbytes ? sbytes : 1))) {
         close(fd);
         return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
     }
-    if (mq_read_all(fd, sent, sbytes))
+    if (pread(fd, sent, sbytes, (off_t)(sizeof h + fbytes)) != (ssize_t)sbytes)
         goto damaged;
-    uint64_t seed = XXH3_64bits_withSeed(sent, sbytes, XXH3_64bits(&h.lufs, sizeof h.lufs));
     if (!out->data && !out->map && out->channels <= 1 && h.frames) {
         /* An empty buffer (the mixer's case) takes the samples where they
          * lie: reading them into the heap cost a copy, a page fault and a
          * zeroed page for each 4 KB (a tenth of the mixing process's time
          * for the benchmark bulletin). */
         mq_error me = { 0 };
-        int mrc = mq_buf_map(out, fd, sizeof h + sbytes, h.frames, &me);
+        int mrc = mq_buf_map(out, fd, sizeof h, h.frames, &me);
         if (mrc == MQ_EIO)
             goto damaged;
         mapped = mrc == MQ_OK;
     }
     if (mapped) {
-        if (!fresh && XXH3_64bits_withSeed(out->data, h.frames * sizeof(float), seed) != h.sum)
+        if (!fresh && checksum(XXH3_64bits(out->data, fbytes), h.lufs, sent, sbytes) != h.sum)
             goto damaged;
     } else {
         if (mq_buf_reserve(out, h.frames)) {
@@ -138,16 +140,17 @@ static int get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs
             return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
         }
         /* Read into OUT, summed a block at a time as they arrive, while the
-         * block is still in the processor's cache: the same sum as checksum(). */
+         * block is still in the processor's cache: the same sum as
+         * XXH3_64bits over them all. */
         XXH3_state_t *xs = XXH3_createState();
         if (!xs) {
             free(sent);
             close(fd);
             return mq_error_set(err, MQ_ENOMEM, "out of memory reading the cache");
         }
-        XXH3_64bits_reset_withSeed(xs, seed);
+        XXH3_64bits_reset(xs);
         char *dst = (char *)(out->data + base);
-        size_t left = h.frames * sizeof(float);
+        size_t left = fbytes;
         int cut = 0;
         while (left && !cut) {
             size_t k = left < (256u << 10) ? left : (256u << 10);
@@ -156,7 +159,7 @@ static int get(mq_cache *c, const char *key, int rate, mq_buf *out, double *lufs
             dst += k;
             left -= k;
         }
-        uint64_t sum = XXH3_64bits_digest(xs);
+        uint64_t sum = checksum(XXH3_64bits_digest(xs), h.lufs, sent, sbytes);
         XXH3_freeState(xs);
         if (cut || sum != h.sum)
             goto damaged;
@@ -215,18 +218,69 @@ int mq_cache_get_fresh(mq_cache *c, const char *key, int rate, mq_buf *out, doub
     return get(c, key, rate, out, lufs, fn, user, 1, err);
 }
 
-int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
-                 double lufs, const mq_cache_sentence *s, size_t n, mq_error *err)
+struct mq_cache_writer {
+    const mq_cache *c;
+    int fd, rate, failed;       /* failed: errno of the first failure, or 0 */
+    int created;                /* TMP exists and is ours to remove */
+    size_t frames;
+    XXH3_state_t *sum;
+    char path[PATH_MAX], tmp[PATH_MAX + 16];
+};
+
+int mq_cache_writer_open(mq_cache *c, const char *key, int rate, mq_cache_writer **out,
+                         mq_error *err)
+{
+    *out = NULL;
+    mq_cache_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->sum = XXH3_createState())) {
+        free(w);
+        return mq_error_set(err, MQ_ENOMEM, "out of memory writing the cache");
+    }
+    XXH3_64bits_reset(w->sum);
+    w->c = c;
+    w->rate = rate;
+    char sub[PATH_MAX];
+    _Static_assert(sizeof ((mq_cache *)0)->dir + 80 < PATH_MAX, "cache paths fit");
+    entry_path(c, key, w->path, sizeof w->path);
+    snprintf(sub, sizeof sub, "%s/%.2s", c->dir, key);
+    mkdir(sub, 0755);
+    snprintf(w->tmp, sizeof w->tmp, "%s.XXXXXX", w->path);
+    /* The head's place, zeros until the end gives its contents. */
+    entry_head h;
+    memset(&h, 0, sizeof h);
+    w->fd = mkstemp(w->tmp);
+    w->created = w->fd >= 0;
+    if (w->fd < 0 || mq_write_all(w->fd, &h, sizeof h)) {
+        int e = errno;
+        mq_cache_writer_abort(w);
+        return mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(e));
+    }
+    *out = w;
+    return MQ_OK;
+}
+
+int mq_cache_writer_add(mq_cache_writer *w, const float *mono, size_t frames, mq_error *err)
+{
+    if (!w->failed && frames && mq_write_all(w->fd, mono, frames * sizeof *mono))
+        w->failed = errno ? errno : EIO;
+    if (w->failed)
+        return mq_error_set(err, MQ_EIO, "cache %s: %s", w->c->dir, strerror(w->failed));
+    XXH3_64bits_update(w->sum, mono, frames * sizeof *mono);
+    w->frames += frames;
+    return MQ_OK;
+}
+
+int mq_cache_writer_commit(mq_cache_writer *w, double lufs, const mq_cache_sentence *s,
+                           size_t n, mq_error *err)
 {
     size_t sbytes = 0;
     for (size_t i = 0; i < n; i++)
         sbytes += 20 + strlen(s[i].text) + 1;
-    /* Zeros after the sentences put the samples on an 8-byte boundary, so a
-     * reader can map them in place (mq_buf_map). */
-    sbytes += (8 - sbytes % 8) % 8;
-    char *sent = calloc(1, sbytes ? sbytes : 1);
-    if (!sent)
+    char *sent = malloc(sbytes ? sbytes : 1);
+    if (!sent) {
+        mq_cache_writer_abort(w);
         return mq_error_set(err, MQ_ENOMEM, "out of memory writing the cache");
+    }
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t a = s[i].start, b = s[i].end;
@@ -240,31 +294,52 @@ int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size
     entry_head h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, MAGIC, 8);
-    h.rate = (uint32_t)rate;
+    h.rate = (uint32_t)w->rate;
     h.nsent = (uint32_t)n;
-    h.frames = frames;
-    h.payload_bytes = sbytes + frames * sizeof(float);
+    h.frames = w->frames;
+    h.payload_bytes = sbytes + w->frames * sizeof(float);
     h.lufs = lufs;
-    h.sum = checksum(lufs, sent, sbytes, mono, frames);
-    char path[PATH_MAX], sub[PATH_MAX], tmp[PATH_MAX + 16];
-    _Static_assert(sizeof ((mq_cache *)0)->dir + 80 < PATH_MAX, "cache paths fit");
-    entry_path(c, key, path, sizeof path);
-    snprintf(sub, sizeof sub, "%s/%.2s", c->dir, key);
-    mkdir(sub, 0755);
-    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    int rc = MQ_OK;
-    size_t fbytes = frames * sizeof(float);
-    if (fd < 0 || mq_write_all(fd, &h, sizeof h) || mq_write_all(fd, sent, sbytes) ||
-        mq_write_all(fd, mono, fbytes))
-        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
-    if (fd >= 0 && close(fd) && rc == MQ_OK)
-        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
-    if (rc == MQ_OK && rename(tmp, path))
-        rc = mq_error_set(err, MQ_EIO, "cache %s: %s", c->dir, strerror(errno));
-    if (rc != MQ_OK && fd >= 0)
-        unlink(tmp);
+    h.sum = checksum(XXH3_64bits_digest(w->sum), lufs, sent, sbytes);
+    if (!w->failed && (mq_write_all(w->fd, sent, sbytes) ||
+                       pwrite(w->fd, &h, sizeof h, 0) != (ssize_t)sizeof h))
+        w->failed = errno ? errno : EIO;
     free(sent);
+    int fd = w->fd;
+    w->fd = -1;
+    if (close(fd) && !w->failed)
+        w->failed = errno ? errno : EIO;
+    if (!w->failed && rename(w->tmp, w->path))
+        w->failed = errno ? errno : EIO;
+    else if (!w->failed)
+        w->created = 0;     /* in place now: nothing to remove */
+    int rc = w->failed ? mq_error_set(err, MQ_EIO, "cache %s: %s", w->c->dir,
+                                      strerror(w->failed))
+                       : MQ_OK;
+    mq_cache_writer_abort(w);
+    return rc;
+}
+
+void mq_cache_writer_abort(mq_cache_writer *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->created)
+        unlink(w->tmp);
+    XXH3_freeState(w->sum);
+    free(w);
+}
+
+int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
+                 double lufs, const mq_cache_sentence *s, size_t n, mq_error *err)
+{
+    mq_cache_writer *w;
+    int rc = mq_cache_writer_open(c, key, rate, &w, err);
+    if (rc == MQ_OK && (rc = mq_cache_writer_add(w, mono, frames, err)) != MQ_OK)
+        mq_cache_writer_abort(w);
+    if (rc == MQ_OK)
+        rc = mq_cache_writer_commit(w, lufs, s, n, err);
     return rc;
 }
 

@@ -70,9 +70,27 @@ int mq_cache_get_fresh(mq_cache *c, const char *key, int rate, mq_buf *out, doub
 
 /* Stores FRAMES mono samples at RATE, their loudness LUFS (BS.1770, LUFS;
  * -INFINITY for silence, NAN when not measured: the reader measures) and N
- * sentences under KEY. MQ_OK or MQ_EIO. */
+ * sentences under KEY. MQ_OK, MQ_ENOMEM or MQ_EIO. */
 int mq_cache_put(mq_cache *c, const char *key, int rate, const float *mono, size_t frames,
                  double lufs, const mq_cache_sentence *s, size_t n, mq_error *err);
+
+/*
+ * The same, written as the samples are made: a synthesis process need not
+ * hold a whole reading (a 17-minute one is 190 MB at 48 kHz). Open starts an
+ * entry for KEY under a temporary name (MQ_OK, MQ_ENOMEM, MQ_EIO); add
+ * appends FRAMES samples (MQ_EIO: the entry cannot be finished, abort it);
+ * commit gives the loudness and the sentences, puts the entry in place and
+ * frees W (MQ_OK, MQ_ENOMEM, MQ_EIO: nothing is left behind); abort removes
+ * what was written and frees W (NULL is a no-op). Nobody sees the entry
+ * before commit.
+ */
+typedef struct mq_cache_writer mq_cache_writer;
+int mq_cache_writer_open(mq_cache *c, const char *key, int rate, mq_cache_writer **out,
+                         mq_error *err);
+int mq_cache_writer_add(mq_cache_writer *w, const float *mono, size_t frames, mq_error *err);
+int mq_cache_writer_commit(mq_cache_writer *w, double lufs, const mq_cache_sentence *s,
+                           size_t n, mq_error *err);
+void mq_cache_writer_abort(mq_cache_writer *w);
 
 /* Removes the least recently used entries until the cache fits its bound;
  * the output cache's entries in the same folder (mq_outcache.h) count too.

@@ -35,6 +35,17 @@ static int pause_after(const mq_voice *v, const mq_phrase *ph, const mq_speak_op
     return rc;
 }
 
+/* With a sink: hands what OUT holds to it, counting it in *SUNK. */
+static int drain(const mq_speak_opts *opts, mq_buf *out, size_t *sunk, mq_error *err)
+{
+    if (!opts->sink || !out->frames)
+        return MQ_OK;
+    int rc = opts->sink(opts->sink_user, out->data, out->frames, err);
+    *sunk += out->frames;
+    out->frames = 0;
+    return rc;
+}
+
 int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
                      const mq_speak_opts *opts, mq_buf *out, mq_error *err)
 {
@@ -49,11 +60,12 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
     mq_resampler *rs = NULL;
     if (nsent)
         rc = mq_resampler_create(in_rate, opts->rate, &rs, err);
+    size_t sunk = 0;   /* frames handed to the sink */
     for (size_t si = 0; si < nsent && rc == MQ_OK; si++) {
         const mq_sentence *s = mq_reading_sentence(reading, si);
         if (!s->count)
             continue;
-        size_t start = out->frames;
+        size_t start = sunk + out->frames;
         const mq_phrase *ph = NULL;
         for (size_t pi = s->first; pi < s->first + s->count && rc == MQ_OK; pi++) {
             if (ph)
@@ -69,13 +81,17 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
                 rc = mq_meter_add(opts->source_meter, pcm, n, err);
             if (rc == MQ_OK)
                 rc = mq_resampler_mono(rs, pcm, n, out, err);
+            if (rc == MQ_OK)
+                rc = drain(opts, out, &sunk, err);
         }
         if (rc == MQ_OK && opts->on_sentence &&
-            opts->on_sentence(opts->user, s->text, start, out->frames))
+            opts->on_sentence(opts->user, s->text, start, sunk + out->frames))
             rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
         /* The pause after a sentence, except after the last one. */
         if (rc == MQ_OK && s->first + s->count < nphr)
             rc = pause_after(v, ph, opts, in_rate, out, err);
+        if (rc == MQ_OK)
+            rc = drain(opts, out, &sunk, err);
     }
     mq_resampler_free(rs);
     free(pcm);

@@ -33,13 +33,23 @@ typedef struct mq_speak_opts {
      * output at OPTS.RATE is 2.2 times less work at 48 kHz (eSpeak NG speaks
      * at 22050 Hz); the K-weighting is designed for each rate (BS.1770-4). */
     struct mq_meter *source_meter;
+    /* When not NULL: the audio goes here, a phrase or a pause at a time
+     * (FRAMES frames of OUT's channel count, valid only during the call),
+     * instead of accumulating in OUT, which then holds only the piece being
+     * made; sentence times still count from the reading's start. Return
+     * MQ_OK, or an MQ_E* code with ERR set to stop. A synthesis process
+     * writes its item to the cache so: holding a whole reading at 48 kHz
+     * cost a page fault and a zeroed page every 4 KB, and copies as it grew. */
+    int (*sink)(void *sink_user, const float *frames, size_t n, mq_error *err);
+    void *sink_user;
 } mq_speak_opts;
 
 /*
  * Speaks READING with voice V and appends the audio to OUT (any channel
- * count: the mono voice is copied to every channel). The last pause (after the
- * final phrase) is not appended: the caller decides what follows. MQ_OK,
- * MQ_ESYNTH, MQ_ENOMEM, MQ_EINTERRUPTED.
+ * count: the mono voice is copied to every channel), or hands it to
+ * OPTS.SINK. The last pause (after the final phrase) is not appended: the
+ * caller decides what follows. MQ_OK, MQ_ESYNTH, MQ_ENOMEM, MQ_EINTERRUPTED,
+ * or the sink's code.
  */
 int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
                      const mq_speak_opts *opts, mq_buf *out, mq_error *err);

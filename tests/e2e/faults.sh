@@ -24,6 +24,10 @@ expect_in "disk full during the mix: the output is named" "$T/err" "$T/disk/out.
 expect_in "disk full during the mix: the cause is given" "$T/err" "File too large"
 check "disk full during the mix: the earlier file is intact" grep -qx "earlier take" "$T/disk/out.wav"
 no_leftovers "disk full during the mix: no temporary file" "$T/disk"
+# The synthesis process met the limit first, writing the speech's cache entry
+# as it spoke: it drops the entry whole.
+check "disk full during the mix: no cache entry, whole or in part" \
+    test -z "$(find "$T/cache" -name '*.mqs*' 2>/dev/null | head -n 1)"
 
 # The limit between the temporary mix and the output: the output itself
 # cannot be written. 2 s of 8 kHz mono silence: the mix is 64000 bytes, the

@@ -87,7 +87,7 @@ int main(void)
 
     /* Damage in the loudness, in a sentence, in the samples: each caught. */
     static const struct { long at; const char *what; } spots[] = {
-        { 42, "the loudness" }, { 70, "a sentence" }, { 2000, "the samples" } };
+        { 42, "the loudness" }, { 48 + 4000 + 22, "a sentence" }, { 2000, "the samples" } };
     for (size_t k = 0; k < sizeof spots / sizeof *spots; k++) {
         mq_cache_put(c, key, 48000, x, 1000, -21.25, s, 2, &err);
         poke(entry_file(dir, key), spots[k].at);
@@ -99,6 +99,43 @@ int main(void)
         CHECK(access(entry_file(dir, key), F_OK) != 0, d);
         mq_buf_free(&b);
     }
+
+    /* Written as it is made, in pieces: the very file mq_cache_put writes,
+     * seen by nobody until it is committed. */
+    mq_cache_put(c, key, 48000, x, 1000, -21.25, s, 2, &err);
+    char whole[8192];
+    FILE *f = fopen(entry_file(dir, key), "rb");
+    size_t nwhole = f ? fread(whole, 1, sizeof whole, f) : 0;
+    if (f)
+        fclose(f);
+    const char *key2 = "ef56ab78";
+    mq_cache_writer *w = NULL;
+    CHECK_INT(mq_cache_writer_open(c, key2, 48000, &w, &err), MQ_OK, "a writer opens");
+    CHECK_INT(mq_cache_writer_add(w, x, 1, &err), MQ_OK, "one sample");
+    CHECK_INT(mq_cache_writer_add(w, x + 1, 0, &err), MQ_OK, "none");
+    CHECK_INT(mq_cache_writer_add(w, x + 1, 999, &err), MQ_OK, "the rest");
+    b = (mq_buf){ .channels = 1 };
+    CHECK_INT(mq_cache_get(c, key2, 48000, &b, NULL, NULL, NULL, &err), 0,
+              "an entry being written is a miss");
+    CHECK_INT(mq_cache_writer_commit(w, -21.25, s, 2, &err), MQ_OK, "and is committed");
+    char streamed[8192];
+    f = fopen(entry_file(dir, key2), "rb");
+    size_t nstreamed = f ? fread(streamed, 1, sizeof streamed, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(nwhole > 4000 && nstreamed == nwhole && memcmp(whole, streamed, nwhole) == 0,
+          "byte for byte what mq_cache_put writes");
+    CHECK_INT(mq_cache_get(c, key2, 48000, &b, &lufs, NULL, NULL, &err), 1,
+              "and reads back");
+    CHECK(b.frames == 1000 && memcmp(b.data, x, sizeof x) == 0, "with its samples");
+    mq_buf_free(&b);
+    CHECK_INT(mq_cache_writer_open(c, "0123abcd", 48000, &w, &err), MQ_OK, "another writer");
+    mq_cache_writer_add(w, x, 1000, &err);
+    mq_cache_writer_abort(w);
+    char sub[4200];
+    snprintf(sub, sizeof sub, "find %s/01 -type f | grep -q .", dir);
+    CHECK(system(sub) != 0, "an aborted entry leaves no file behind");
+    mq_cache_writer_abort(NULL);
 
     /* An entry this run's worker has just written: taken as it is, mapped,
      * without summing its samples again; its header is still checked. */
@@ -144,9 +181,9 @@ int main(void)
     for (size_t k = 0; k < sizeof temps / sizeof temps[0]; k++) {
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, temps[k]);
-        FILE *f = fopen(p, "wb");
-        if (f)
-            fclose(f);
+        FILE *tf = fopen(p, "wb");
+        if (tf)
+            fclose(tf);
         struct timespec old_ts[2] = { { 1000000, 0 }, { 1000000, 0 } };
         if (k < 3 || k == 4)
             utimensat(AT_FDCWD, p, old_ts, 0);

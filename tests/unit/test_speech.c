@@ -158,10 +158,109 @@ static void test_preselected_voice(void)
     mq_speech_free(sp);
 }
 
+/* What a reading spoken in a process forked from SP's gives: FNV-1a of its
+ * samples' bytes, then of its sentence times, and its frame count, through
+ * a pipe (0 on failure); through a sink (in pieces) when SINK is set. */
+typedef struct sunk {
+    uint64_t h;
+    size_t n, pieces;
+} sunk;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static int to_sunk(void *user, const float *x, size_t n, mq_error *err)
+{
+    (void)err;
+    sunk *k = user;
+    k->h = fnv(k->h, x, n * sizeof *x);
+    k->n += n;
+    k->pieces++;
+    return MQ_OK;
+}
+
+static int note_times(void *user, const char *text, size_t start, size_t end)
+{
+    (void)text;
+    uint64_t *h = user;
+    *h = fnv(fnv(*h, &start, sizeof start), &end, sizeof end);
+    return 0;
+}
+
+static void speak_reading_forked(mq_speech *sp, const mq_voice *v, const mq_reading *r,
+                                 int sink, uint64_t msg[4])
+{
+    int fd[2];
+    msg[0] = msg[1] = msg[2] = msg[3] = 0;
+    if (pipe(fd))
+        return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        uint64_t times = 1469598103934665603ull;
+        sunk k = { 1469598103934665603ull, 0, 0 };
+        mq_buf out = { .channels = 1 };
+        mq_speak_opts so = { .rate = 48000, .on_sentence = note_times, .user = &times,
+                             .sink = sink ? to_sunk : NULL, .sink_user = &k };
+        if (mq_speak_reading(sp, v, r, &so, &out, NULL) != MQ_OK)
+            _exit(1);
+        if (!sink)
+            to_sunk(&k, out.data, out.frames, NULL);
+        uint64_t m[4] = { k.h, times, k.n, sink ? out.frames : k.pieces };
+        if (write(fd[1], m, sizeof m) != (ssize_t)sizeof m)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (pid < 0 || read(fd[0], msg, 4 * sizeof *msg) != (ssize_t)(4 * sizeof *msg))
+        msg[0] = 0;
+    close(fd[0]);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+/* Through a sink (as a synthesis process writes the cache), a reading gives
+ * the samples and sentence times it gives in a buffer, in pieces. */
+static void test_sink(void)
+{
+    mq_speech *sp = NULL;
+    mq_reader *rd = NULL;
+    mq_reading *r = NULL;
+    mq_error err = { 0 };
+    const char *t = "各位乡亲，晚上好。今天的节目，现在开始。";
+    if (mq_speech_create(NULL, &sp, &err) != MQ_OK ||
+        mq_reader_create("voices/lexicon", &rd, &err) != MQ_OK ||
+        mq_reader_read(rd, t, strlen(t), &r, &err) != MQ_OK) {
+        CHECK(0, "eSpeak NG and the reader start");
+        mq_speech_free(sp);
+        mq_reader_free(rd);
+        return;
+    }
+    mq_voice v = { .name = "t", .rate = 175, .pitch = 50, .range = 50, .volume = 100,
+                   .pause_comma = 0.2, .pause_sentence = 0.5, .pause_paragraph = 1.0 };
+    uint64_t whole[4], piece[4];
+    speak_reading_forked(sp, &v, r, 0, whole);
+    speak_reading_forked(sp, &v, r, 1, piece);
+    CHECK(whole[0] != 0 && whole[2] > 48000, "a reading is spoken into a buffer");
+    CHECK(piece[0] == whole[0] && piece[2] == whole[2], "through a sink: the same samples");
+    CHECK(piece[1] == whole[1], "and the same sentence times");
+    CHECK(piece[3] == 0, "the sink has them all: the buffer holds none at the end");
+    mq_reading_free(r);
+    mq_reader_free(rd);
+    mq_speech_free(sp);
+}
+
 int main(void)
 {
     test_presets();
     test_synthesis();
     test_preselected_voice();
+    test_sink();
     MQ_TEST_END();
 }
