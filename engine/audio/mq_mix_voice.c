@@ -9,6 +9,7 @@
  * by frame.
  */
 #include "mq_mix_int.h"
+#include "../util/mq_clones.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -98,6 +99,7 @@ static void step_gains(span *s, size_t base, double *g0, double *g1)
 
 /* D[k] += G * S[k] for N samples. Blocks of 8 let GCC's -O2 vectorizer (its
  * "very cheap" model) take the loop whole; D and S never overlap. */
+MQ_VECTOR_CLONES
 static void add_gf(float *restrict d, const float *restrict s, size_t n, float g)
 {
     size_t k = 0;
@@ -108,6 +110,7 @@ static void add_gf(float *restrict d, const float *restrict s, size_t n, float g
         d[k] += g * s[k];
 }
 
+MQ_VECTOR_CLONES
 static void add_gd(float *restrict d, const float *restrict s, size_t n, double g)
 {
     size_t k = 0;
@@ -119,6 +122,7 @@ static void add_gd(float *restrict d, const float *restrict s, size_t n, double 
 }
 
 /* The same, a mono source on both channels of D (N frames). */
+MQ_VECTOR_CLONES
 static void add_gf_mono2(float *restrict d, const float *restrict s, size_t n, float g)
 {
     size_t k = 0;
@@ -129,6 +133,7 @@ static void add_gf_mono2(float *restrict d, const float *restrict s, size_t n, f
         d[2 * k] += g * s[k], d[2 * k + 1] += g * s[k];
 }
 
+MQ_VECTOR_CLONES
 static void add_gd_mono2(float *restrict d, const float *restrict s, size_t n, double g)
 {
     size_t k = 0;

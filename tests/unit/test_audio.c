@@ -120,6 +120,17 @@ int main(void)
         ok &= mq_abs_max(v, len) == want;
     }
     CHECK(ok, "mq_abs_max: the largest magnitude, at every length 0..37");
+    /* The largest at every place of 70 (two turns of the 32-wide body, then
+     * the tail), each lane of the vectors in turn. */
+    float w[70];
+    ok = 1;
+    for (size_t at = 0; at < 70; at++) {
+        for (size_t i = 0; i < 70; i++)
+            w[i] = (float)((i * 5) % 13) / 32.0f * (i % 2 ? -1.0f : 1.0f);
+        w[at] = at % 2 ? -0.75f : 0.75f;
+        ok &= mq_abs_max(w, 70) == 0.75f;
+    }
+    CHECK(ok, "mq_abs_max: the largest found wherever it lies");
     v[3] = -0.9f;
     CHECK_NEAR(mq_abs_max(v, 37), 0.9, 1e-7, "a negative sample counts by its magnitude");
     v[36] = NAN;
