@@ -49,8 +49,6 @@ static int drain(const mq_speak_opts *opts, mq_buf *out, size_t *sunk, mq_error 
 int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading,
                      const mq_speak_opts *opts, mq_buf *out, mq_error *err)
 {
-    float *pcm = NULL;
-    size_t cap = 0;
     int rc = MQ_OK;
     int in_rate = mq_speech_rate(sp);
     size_t nsent = mq_reading_sentence_count(reading);
@@ -73,10 +71,11 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             if (rc == MQ_OK && opts->stop && *opts->stop)
                 rc = mq_error_set(err, MQ_EINTERRUPTED, "interrupted");
             ph = mq_reading_phrase(reading, pi);
+            const float *pcm = NULL;
             size_t n = 0;
             if (rc == MQ_OK)
-                rc = mq_speech_phrase(sp, v, &opts->params, ph->spoken, ph->end, &pcm, &n,
-                                      &cap, err);
+                rc = mq_speech_phrase_view(sp, v, &opts->params, ph->spoken, ph->end, &pcm, &n,
+                                           err);
             if (rc == MQ_OK && opts->source_meter)
                 rc = mq_meter_add(opts->source_meter, pcm, n, err);
             if (rc == MQ_OK)
@@ -94,6 +93,5 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             rc = drain(opts, out, &sunk, err);
     }
     mq_resampler_free(rs);
-    free(pcm);
     return rc;
 }

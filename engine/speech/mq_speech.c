@@ -11,7 +11,7 @@
 struct mq_speech {
     int rate;
     const char *version;
-    /* Where the synth callback appends; only valid during mq_speech_phrase. */
+    /* Where the synth callback appends: a phrase's samples until the next one. */
     float *buf;
     size_t len, cap;
     int oom;
@@ -150,23 +150,25 @@ int mq_speech_select(mq_speech *sp, const mq_voice *v, mq_error *err)
 /* Kept around the voiced part so that onsets and releases are not clipped. */
 #define MQ_EDGE_MS 15
 
-int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
-                     const char *pinyin, char end, float **buf, size_t *len, size_t *cap,
-                     mq_error *err)
+int mq_speech_phrase_view(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
+                          const char *pinyin, char end, const float **x, size_t *n,
+                          mq_error *err)
 {
+    *x = NULL;
+    *n = 0;
     int rc = select_voice(sp, v, par, err);
     if (rc != MQ_OK)
         return rc;
-    size_t n = strlen(pinyin);
-    char *text = malloc(n + 3);
+    size_t len = strlen(pinyin);
+    char *text = malloc(len + 3);
     if (!text)
         return mq_error_set(err, MQ_ENOMEM, "out of memory");
-    memcpy(text, pinyin, n);
-    text[n] = strchr(".,?!", end) && end ? end : '.';
-    text[n + 1] = '\0';
+    memcpy(text, pinyin, len);
+    text[len] = strchr(".,?!", end) && end ? end : '.';
+    text[len + 1] = '\0';
     sp->len = 0;
     sp->oom = 0;
-    espeak_ERROR e = espeak_Synth(text, n + 2, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, sp);
+    espeak_ERROR e = espeak_Synth(text, len + 2, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, sp);
     sp->spoke = 1;
     free(text);
     if (sp->oom)
@@ -181,7 +183,20 @@ int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *p
         b--;
     a = a > edge ? a - edge : 0;
     b = b + edge < sp->len ? b + edge : sp->len;
-    size_t add = b - a;
+    *x = sp->buf ? sp->buf + a : NULL;
+    *n = b - a;
+    return MQ_OK;
+}
+
+int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
+                     const char *pinyin, char end, float **buf, size_t *len, size_t *cap,
+                     mq_error *err)
+{
+    const float *x;
+    size_t add;
+    int rc = mq_speech_phrase_view(sp, v, par, pinyin, end, &x, &add, err);
+    if (rc != MQ_OK)
+        return rc;
     if (*len + add > *cap) {
         size_t ncap = *cap ? *cap : 65536;
         while (ncap < *len + add)
@@ -192,7 +207,8 @@ int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *p
         *buf = nb;
         *cap = ncap;
     }
-    memcpy(*buf + *len, sp->buf + a, add * sizeof **buf);
+    if (add)
+        memcpy(*buf + *len, x, add * sizeof **buf);
     *len += add;
     return MQ_OK;
 }

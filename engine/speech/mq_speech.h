@@ -65,6 +65,14 @@ int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *p
                      const char *pinyin, char end, float **buf, size_t *len, size_t *cap,
                      mq_error *err);
 
+/* The same, the samples left where eSpeak NG's output was gathered: *X
+ * points at *N of them, valid until SP speaks again or is freed (a
+ * synthesis process hands each phrase on at once; copying it out was 1 % of
+ * a first render). */
+int mq_speech_phrase_view(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
+                          const char *pinyin, char end, const float **x, size_t *n,
+                          mq_error *err);
+
 /*
  * Writes into OUT the phoneme mnemonics eSpeak NG synthesizes for PINYIN
  * (as `espeak-ng -x` prints them), clauses separated by spaces. MQ_OK, or
