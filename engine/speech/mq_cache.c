@@ -300,6 +300,7 @@ int mq_cache_writer_commit(mq_cache_writer *w, double lufs, const mq_cache_sente
     h.payload_bytes = sbytes + w->frames * sizeof(float);
     h.lufs = lufs;
     h.sum = checksum(XXH3_64bits_digest(w->sum), lufs, sent, sbytes);
+    errno = 0;   /* a short pwrite sets none: it reads EIO, not an older errno */
     if (!w->failed && (mq_write_all(w->fd, sent, sbytes) ||
                        pwrite(w->fd, &h, sizeof h, 0) != (ssize_t)sizeof h))
         w->failed = errno ? errno : EIO;
