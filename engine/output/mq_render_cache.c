@@ -271,16 +271,15 @@ int mq_render_cached_speech(mq_render *r, size_t i, int grows, mq_buf *out,
         /* Only a fresh synthesis process writes the cache (see spawn), so an
          * entry never depends on what else a process had spoken. A cache that
          * cannot be written only costs time: the render goes on. */
-        if (rc == MQ_OK && st.w)
+        if (rc == MQ_OK && st.w) {
             mq_cache_writer_commit(st.w, lufs, c.s, c.n, NULL);
-        else if (rc == MQ_OK && r->cache && canonical)
+            st.w = NULL;
+        } else if (rc == MQ_OK && r->cache && canonical) {
             mq_cache_put(r->cache, key, r->env.rate, mono.data, mono.frames, lufs, c.s, c.n,
                          NULL);
-        else
-            mq_cache_writer_abort(st.w);
-        st.w = NULL;
+        }
     }
-    mq_cache_writer_abort(st.w);
+    mq_cache_writer_abort(st.w);   /* not committed: nothing is left of it */
     collect_free(&c);
     if (rc != MQ_OK) {
         mq_buf_free(&mono);

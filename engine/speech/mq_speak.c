@@ -74,8 +74,8 @@ int mq_speak_reading(mq_speech *sp, const mq_voice *v, const mq_reading *reading
             const float *pcm = NULL;
             size_t n = 0;
             if (rc == MQ_OK)
-                rc = mq_speech_phrase_view(sp, v, &opts->params, ph->spoken, ph->end, &pcm, &n,
-                                           err);
+                rc = mq_speech_phrase(sp, v, &opts->params, ph->spoken, ph->end, &pcm, &n,
+                                      err);
             if (rc == MQ_OK && opts->source_meter)
                 rc = mq_meter_add(opts->source_meter, pcm, n, err);
             if (rc == MQ_OK)

@@ -150,9 +150,8 @@ int mq_speech_select(mq_speech *sp, const mq_voice *v, mq_error *err)
 /* Kept around the voiced part so that onsets and releases are not clipped. */
 #define MQ_EDGE_MS 15
 
-int mq_speech_phrase_view(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
-                          const char *pinyin, char end, const float **x, size_t *n,
-                          mq_error *err)
+int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
+                     const char *pinyin, char end, const float **x, size_t *n, mq_error *err)
 {
     *x = NULL;
     *n = 0;
@@ -185,31 +184,6 @@ int mq_speech_phrase_view(mq_speech *sp, const mq_voice *v, const mq_speech_para
     b = b + edge < sp->len ? b + edge : sp->len;
     *x = sp->buf ? sp->buf + a : NULL;
     *n = b - a;
-    return MQ_OK;
-}
-
-int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
-                     const char *pinyin, char end, float **buf, size_t *len, size_t *cap,
-                     mq_error *err)
-{
-    const float *x;
-    size_t add;
-    int rc = mq_speech_phrase_view(sp, v, par, pinyin, end, &x, &add, err);
-    if (rc != MQ_OK)
-        return rc;
-    if (*len + add > *cap) {
-        size_t ncap = *cap ? *cap : 65536;
-        while (ncap < *len + add)
-            ncap *= 2;
-        float *nb = realloc(*buf, ncap * sizeof *nb);
-        if (!nb)
-            return mq_error_set(err, MQ_ENOMEM, "out of memory");
-        *buf = nb;
-        *cap = ncap;
-    }
-    if (add)
-        memcpy(*buf + *len, x, add * sizeof **buf);
-    *len += add;
     return MQ_OK;
 }
 

@@ -57,21 +57,13 @@ int mq_speech_select(mq_speech *sp, const mq_voice *v, mq_error *err);
  * Speaks one phrase: PINYIN is syllables with tone digits separated by spaces
  * ("ge4 wei4 xiang1 qin1"); END is the punctuation that closes it ('.', ',',
  * '?', '!') and shapes eSpeak NG's phrase-final intonation. Leading and
- * trailing silence is trimmed, so the caller owns every pause. Appends the
- * samples to *BUF (realloc'd; *LEN and *CAP track it). MQ_OK, MQ_ESYNTH,
- * MQ_ENOMEM.
+ * trailing silence is trimmed, so the caller owns every pause. *X points at
+ * the *N samples where eSpeak NG's output was gathered, valid until SP
+ * speaks again or is freed: a caller uses each phrase at once, and none
+ * copies it out. MQ_OK, MQ_ESYNTH, MQ_ENOMEM.
  */
 int mq_speech_phrase(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
-                     const char *pinyin, char end, float **buf, size_t *len, size_t *cap,
-                     mq_error *err);
-
-/* The same, the samples left where eSpeak NG's output was gathered: *X
- * points at *N of them, valid until SP speaks again or is freed (a
- * synthesis process hands each phrase on at once; copying it out was 1 % of
- * a first render). */
-int mq_speech_phrase_view(mq_speech *sp, const mq_voice *v, const mq_speech_params *par,
-                          const char *pinyin, char end, const float **x, size_t *n,
-                          mq_error *err);
+                     const char *pinyin, char end, const float **x, size_t *n, mq_error *err);
 
 /*
  * Writes into OUT the phoneme mnemonics eSpeak NG synthesizes for PINYIN
